@@ -1,0 +1,574 @@
+# Copyright 2026 The learning-to-learn TF2 port authors.
+# Licensed under the Apache License, Version 2.0 (see LICENSE).
+"""Learning to learn (meta) optimizer, in TensorFlow 2.
+
+`MetaOptimizer.meta_loss` unrolls a learned optimizer on an optimizee problem
+for `len_unroll` steps and exposes the result as callables: TF1's graph ops
+`reset`, `update` and `loss` became zero-argument functions, each traced once
+into a `tf.function` (compiled with XLA where asked and possible).
+
+The optimizee's variables are found and replaced with
+`tf.variable_creator_scope`: `make_loss` is called once to record the
+variables it creates, and again inside the unroll with every trainable
+variable replaced, in creation order, by the optimizee's current value.
+"""
+
+import collections
+import os
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
+
+from absl import logging
+import sonnet as snt
+import tensorflow as tf
+import tree
+
+import networks
+
+MetaLoss = collections.namedtuple("MetaLoss", "loss, update, reset, fx, x")
+MetaStep = collections.namedtuple("MetaStep", "step, update, reset, fx, x")
+
+# The original's default: one coordinatewise 2x20 LSTM for all variables.
+_DEFAULT_CONFIG = {
+    "coordinatewise": {
+        "net": "CoordinateWiseDeepLSTM",
+        "net_options": {
+            "layers": (20, 20),
+            "preprocess_name": "LogAndSign",
+            "preprocess_options": {"k": 5},
+            "scale": 0.01,
+        }}}
+
+# Errors by which a `tf.function` compiled with XLA reports, at its first
+# call, ops that XLA cannot compile.
+_XLA_ERRORS = (tf.errors.InvalidArgumentError, tf.errors.UnimplementedError)
+
+
+def _is_trainable(creator_kwargs: Dict[str, Any]) -> bool:
+  """Whether `tf.Variable` makes a trainable variable from these arguments.
+
+  `trainable=None`, the default, means trainable unless the variable is
+  synchronized on read.
+  """
+  trainable = creator_kwargs.get("trainable")
+  if trainable is None:
+    return (creator_kwargs.get("synchronization") !=
+            tf.VariableSynchronization.ON_READ)
+  return bool(trainable)
+
+
+def _variable_name(variable: tf.Variable) -> str:
+  return variable.name.split(":")[0]
+
+
+class _Problem:
+  """A `make_loss` callable and the variables it creates.
+
+  The first call (eager, at construction) creates and records the variables,
+  in creation order. Trainable ones are the optimizee parameters `x`; the
+  others are problem constants (e.g. the quadratic's `w` and `y`). Later
+  calls go through a variable creator that returns, for each variable
+  `make_loss` creates, a replacement chosen by its creation index.
+  """
+
+  def __init__(self, make_loss: Callable[[], tf.Tensor]):
+    """Calls `make_loss` once, eagerly, and records its variables.
+
+    Eager execution gives the variables their full names (`"conv/w"`); inside
+    a `tf.function` name scopes are made unique and would rename them.
+
+    Raises:
+      ValueError: If `make_loss` creates no trainable variable, returns a
+          non-scalar loss, or returns a loss that does not depend on one of
+          its trainable variables.
+    """
+    self._make_loss = make_loss
+    self._variables = []
+    self._trainable = []
+
+    def record(next_creator, **kwargs):
+      self._trainable.append(_is_trainable(kwargs))
+      # The recorded variables are state, not trainable model parameters.
+      kwargs["trainable"] = False
+      variable = next_creator(**kwargs)
+      tape.watch(variable)
+      self._variables.append(variable)
+      return variable
+
+    with tf.GradientTape(watch_accessed_variables=False) as tape:
+      with tf.variable_creator_scope(record):
+        loss = make_loss()
+    loss = tf.convert_to_tensor(loss)
+    if not self.x:
+      raise ValueError(
+          "make_loss created no trainable variables. Create the optimizee "
+          "variables with tf.Variable, or build its Sonnet modules, inside "
+          "make_loss.")
+    if loss.shape.rank != 0:
+      raise ValueError("make_loss must return a scalar loss, got shape {}."
+                       .format(loss.shape))
+    gradients = tape.gradient(loss, self.x)
+    independent = [_variable_name(v) for v, g in zip(self.x, gradients)
+                   if g is None]
+    if independent:
+      raise ValueError(
+          "The loss returned by make_loss does not depend on its trainable "
+          "variable(s) {}; they cannot be optimized. Compute the loss from "
+          "the variables created inside make_loss.".format(independent))
+    self.dtype = loss.dtype
+
+  @property
+  def x(self) -> List[tf.Variable]:
+    """The optimizee variables, in creation order."""
+    return [v for v, t in zip(self._variables, self._trainable) if t]
+
+  @property
+  def constants(self) -> List[tf.Variable]:
+    """The non-trainable problem variables, in creation order."""
+    return [v for v, t in zip(self._variables, self._trainable) if not t]
+
+  def _call_with(self, replacement: Callable[[int, Dict[str, Any]], Any]):
+    """Calls `make_loss`, replacing the `i`-th variable it creates.
+
+    Args:
+      replacement: `(i, creator_kwargs) -> value` to use for the `i`-th
+          variable created.
+
+    Returns:
+      The loss.
+
+    Raises:
+      ValueError: If `make_loss` creates other variables than it first did.
+    """
+    count = 0
+
+    def creator(next_creator, **kwargs):
+      del next_creator  # Nothing new is created.
+      nonlocal count
+      if count >= len(self._variables):
+        raise ValueError(
+            "make_loss created more variables than the {} it created at its "
+            "first call; it must create the same variables at every call."
+            .format(len(self._variables)))
+      count += 1
+      return replacement(count - 1, kwargs)
+
+    with tf.variable_creator_scope(creator):
+      loss = self._make_loss()
+    if count != len(self._variables):
+      raise ValueError(
+          "make_loss created {} variables, but {} at its first call. Build "
+          "the problem's Sonnet modules inside make_loss, so that they create "
+          "their variables at every call.".format(count, len(self._variables)))
+    return loss
+
+  def loss(self, x_values: Sequence[tf.Tensor]) -> tf.Tensor:
+    """Returns the loss with the optimizee variables replaced by `x_values`.
+
+    Args:
+      x_values: One `Tensor` per variable of `x`, shaped as it.
+    """
+    replacements = list(self._variables)
+    trainable_indices = [i for i, t in enumerate(self._trainable) if t]
+    for i, value in zip(trainable_indices, x_values):
+      replacements[i] = value
+    return self._call_with(lambda i, _: replacements[i])
+
+  def reset(self):
+    """Assigns fresh initial values, as `make_loss` draws them, to all
+    recorded variables."""
+    def assign_initial_value(i, kwargs):
+      initial_value = kwargs["initial_value"]
+      if callable(initial_value):
+        initial_value = initial_value()
+      self._variables[i].assign(initial_value)
+      return self._variables[i]
+
+    self._call_with(assign_initial_value)
+
+
+def _make_nets(variables: Sequence[tf.Variable],
+               config: Dict[str, Dict[str, Any]],
+               net_assignments: Optional[Sequence[Tuple[str, Sequence[str]]]]):
+  """Creates the optimizer networks and assigns variables to them.
+
+  Args:
+    variables: The optimizee variables.
+    config: `{net key: networks.factory arguments}`.
+    net_assignments: `None` (the only net takes every variable) or
+        `[(net key, [variable names])]`.
+
+  Returns:
+    `(nets, assignments)`: `{key: network}` and `[(key, [variable
+    indices])]`, in the order of `net_assignments`.
+
+  Raises:
+    ValueError: For default assignments with several nets, a repeated or
+        unknown key, an unknown or ambiguous variable name, or a net given no
+        variables.
+  """
+  if net_assignments is None:
+    if len(config) != 1:
+      raise ValueError("Default net_assignments can only be used if there is "
+                       "a single net config; got nets {}.".format(list(config)))
+    net_assignments = [(next(iter(config)),
+                        [_variable_name(v) for v in variables])]
+    by_name = None
+  else:
+    names = [_variable_name(v) for v in variables]
+    by_name = collections.defaultdict(list)
+    for i, name in enumerate(names):
+      by_name[name].append(i)
+
+  nets = {}
+  assignments = []
+  for key, var_names in net_assignments:
+    if key in nets:
+      raise ValueError("Repeated netid in net_assignments: {!r}.".format(key))
+    if key not in config:
+      raise ValueError("net_assignments names net {!r}, which is not "
+                       "configured; configured nets: {}.".format(
+                           key, list(config)))
+    if not var_names:
+      raise ValueError("net_assignments gives net {!r} no variables."
+                       .format(key))
+    if by_name is None:
+      subset = list(range(len(variables)))
+    else:
+      subset = []
+      for name in var_names:
+        if len(by_name.get(name, ())) != 1:
+          raise ValueError(
+              "net_assignments for net {!r} names variable {!r}, which the "
+              "problem {}; its variables are {}.".format(
+                  key, name,
+                  "creates more than once" if by_name.get(name) else
+                  "does not create", list(by_name)))
+        subset.append(by_name[name][0])
+    nets[key] = networks.factory(**config[key])
+    assignments.append((key, subset))
+    logging.info("Net: %s, subset: %s", key,
+                 [_variable_name(variables[i]) for i in subset])
+  return nets, assignments
+
+
+class _Program:
+  """A zero-argument TensorFlow program, compiled with XLA where it can be.
+
+  The function is traced once into a `tf.function`. With XLA, the first call
+  compiles it; if XLA cannot compile an op of it, that call runs the plain
+  `tf.function` instead, with a log line, and so do later calls.
+  """
+
+  def __init__(self, function: Callable[[], Any], name: str,
+               jit_compile: bool):
+    self._name = name
+    self._graph = tf.function(function)
+    self._xla = tf.function(function, jit_compile=True) if jit_compile else None
+    self._xla_verified = False
+
+  @property
+  def uses_xla(self) -> bool:
+    """Whether calls run the XLA-compiled program."""
+    return self._xla is not None
+
+  def __call__(self):
+    if self._xla is None:
+      return self._graph()
+    if self._xla_verified:
+      return self._xla()
+    try:
+      result = self._xla()
+    except _XLA_ERRORS as e:
+      logging.warning("XLA cannot compile %s, which runs without XLA: %s",
+                      self._name, str(e).strip().splitlines()[0])
+      self._xla = None
+      return self._graph()
+    self._xla_verified = True
+    return result
+
+
+def _default_jit_compile() -> bool:
+  """XLA on a GPU; on a CPU the plain graph measured faster."""
+  return bool(tf.config.list_logical_devices("GPU"))
+
+
+class _UnrolledOptimization:
+  """An optimizee, its optimizer nets and their states, unrolled in time.
+
+  Holds the RNN state of every (net, variable) pair and the final loss `fx`
+  as non-trainable variables, so that successive unrolls continue where the
+  previous one stopped.
+  """
+
+  def __init__(self, problem: _Problem, nets: Dict[str, networks.Network],
+               assignments: Sequence[Tuple[str, Sequence[int]]],
+               len_unroll: int, second_derivatives: bool):
+    self._problem = problem
+    self._nets = nets
+    self._assignments = assignments
+    self._len_unroll = len_unroll
+    self._second_derivatives = second_derivatives
+
+    x = problem.x
+    self._state = [
+        [tree.map_structure(
+            lambda s: tf.Variable(s, trainable=False, name="state"),
+            nets[key].initial_state_for_inputs(x[j], dtype=problem.dtype))
+         for j in subset]
+        for key, subset in assignments]
+    # Create each net's variables now, outside any tf.function.
+    for (key, subset), state in zip(assignments, self._state):
+      nets[key](tf.zeros_like(x[subset[0]]), tree.map_structure(
+          tf.convert_to_tensor, state[0]))
+    self.fx = tf.Variable(tf.zeros([], dtype=problem.dtype),
+                          trainable=False, name="fx")
+
+  @property
+  def net_variables(self) -> List[tf.Variable]:
+    """The trainable variables of all nets, in a fixed order."""
+    return [v for key in sorted(self._nets)
+            for v in self._nets[key].trainable_variables]
+
+  def _time_step(self, t, fx_array, x, state):
+    """One optimization step: loss, gradients, updates (`while_loop` body)."""
+    with tf.GradientTape(watch_accessed_variables=False) as tape:
+      tape.watch(x)
+      fx = self._problem.loss(x)
+    gradients = tape.gradient(fx, x)
+    if not self._second_derivatives:
+      # As in the original paper: the meta-gradient does not flow through
+      # the optimizee's gradients. (Ops such as batch norm would not support
+      # second derivatives anyway.)
+      gradients = [tf.stop_gradient(g) for g in gradients]
+    fx_array = fx_array.write(t, fx)
+
+    x_next = list(x)
+    state_next = []
+    for (key, subset), subset_state in zip(self._assignments, state):
+      net = self._nets[key]
+      subset_state_next = []
+      for j, s in zip(subset, subset_state):
+        delta, s_next = net(gradients[j], s)
+        x_next[j] = x_next[j] + delta
+        subset_state_next.append(s_next)
+      state_next.append(subset_state_next)
+    return t + 1, fx_array, x_next, state_next
+
+  def unroll(self):
+    """Unrolls `len_unroll` steps from the current values and states.
+
+    Returns:
+      `(loss, fx_final, x_final, state_final)`: the meta-loss (sum of the
+      `len_unroll + 1` losses), the loss at the final values, the final
+      values and the final RNN states.
+    """
+    x = [tf.convert_to_tensor(v) for v in self._problem.x]
+    state = tree.map_structure(tf.convert_to_tensor, self._state)
+    fx_array = tf.TensorArray(self._problem.dtype, size=self._len_unroll + 1,
+                              element_shape=[])
+    _, fx_array, x_final, state_final = tf.while_loop(
+        cond=lambda t, *_: t < self._len_unroll,
+        body=self._time_step,
+        loop_vars=(tf.constant(0), fx_array, x, state),
+        maximum_iterations=self._len_unroll,
+        name="unroll")
+    fx_final = self._problem.loss(x_final)
+    fx_array = fx_array.write(self._len_unroll, fx_final)
+    return tf.reduce_sum(fx_array.stack()), fx_final, x_final, state_final
+
+  def assign(self, fx_final, x_final, state_final):
+    """Stores the results of an unroll as the current values and states."""
+    for variable, value in zip(self._problem.x, x_final):
+      variable.assign(value)
+    tree.map_structure(lambda v, s: v.assign(s), self._state, state_final)
+    self.fx.assign(fx_final)
+
+  @property
+  def x(self) -> List[tf.Variable]:
+    """The optimizee variables, in creation order."""
+    return self._problem.x
+
+  def update(self) -> tf.Tensor:
+    """Unrolls, stores the results, and returns the final loss."""
+    _, fx_final, x_final, state_final = self.unroll()
+    self.assign(fx_final, x_final, state_final)
+    return fx_final
+
+  def reset(self):
+    """Draws new problem variables and zeroes every RNN state."""
+    self._problem.reset()
+    x = self._problem.x
+    for (key, subset), subset_state in zip(self._assignments, self._state):
+      for j, s in zip(subset, subset_state):
+        initial = self._nets[key].initial_state_for_inputs(
+            x[j], dtype=self._problem.dtype)
+        tree.map_structure(lambda v, value: v.assign(value), s, initial)
+
+
+class MetaOptimizer:
+  """Learning to learn (meta) optimizer.
+
+  An RNN reads, at each iteration, the gradient of the function being
+  minimized and returns the update. The RNN is itself trained by Adam on the
+  sum of the losses along unrolled runs of the optimization.
+  """
+
+  def __init__(self, **kwargs):
+    """Creates a `MetaOptimizer`.
+
+    Args:
+      **kwargs: `{net key: {"net": class name, "net_options": {...},
+          "net_path": optional .l2l file}}`, the arguments of
+          `networks.factory` for each optimizer net. Several nets can
+          optimize different variables (see `net_assignments` of
+          `meta_loss`). Without arguments: one `CoordinateWiseDeepLSTM` with
+          two layers of 20 units, `LogAndSign` preprocessing with `k=5` and
+          output scale 0.01, the original's default.
+    """
+    self._nets = None
+    self._config = kwargs or _DEFAULT_CONFIG
+
+  def save(self, path: Optional[str] = None
+          ) -> Dict[str, networks.NetVariables]:
+    """Returns the nets' weights, and saves them under `path` if given.
+
+    Args:
+      path: Optional existing folder; each net is written there as
+          `<net key>.l2l`.
+
+    Returns:
+      `{net key, or file name if path is given: {module: {variable:
+      array}}}`.
+
+    Raises:
+      RuntimeError: Before `meta_loss` or `meta_minimize` created the nets.
+    """
+    if self._nets is None:
+      raise RuntimeError("MetaOptimizer.save: no nets yet; call meta_loss or "
+                         "meta_minimize first.")
+    result = {}
+    for key, net in self._nets.items():
+      filename = None if path is None else os.path.join(path, key + ".l2l")
+      result[filename or key] = networks.save(net, filename=filename)
+    return result
+
+  def _build(self, make_loss, len_unroll, net_assignments=None,
+             second_derivatives=False, jit_compile=None):
+    """Finds the optimizee variables and builds nets, states and unroll.
+
+    Returns:
+      `(unrolled, jit_compile)`: the `_UnrolledOptimization` and whether its
+      programs are to be compiled with XLA.
+    """
+    if not tf.executing_eagerly():
+      raise RuntimeError("meta_loss and meta_minimize build their own "
+                         "tf.functions; call them eagerly, not inside a "
+                         "tf.function.")
+    if (not isinstance(len_unroll, int) or isinstance(len_unroll, bool) or
+        len_unroll < 1):
+      raise ValueError("len_unroll must be a positive integer, got {!r}."
+                       .format(len_unroll))
+    problem = _Problem(make_loss)
+    logging.info("Optimizee variables: %s",
+                 [_variable_name(v) for v in problem.x])
+    logging.info("Problem variables: %s",
+                 [_variable_name(v) for v in problem.constants])
+    nets, assignments = _make_nets(problem.x, self._config, net_assignments)
+    self._nets = nets
+    unrolled = _UnrolledOptimization(problem, nets, assignments, len_unroll,
+                                     second_derivatives)
+    for key, net in nets.items():
+      logging.info("Optimizer '%s' variables: %s", key,
+                   [_variable_name(v) for v in net.variables])
+    if jit_compile is None:
+      jit_compile = _default_jit_compile()
+    return unrolled, jit_compile
+
+  def meta_loss(self,
+                make_loss: Callable[[], tf.Tensor],
+                len_unroll: int,
+                net_assignments: Optional[
+                    Sequence[Tuple[str, Sequence[str]]]] = None,
+                second_derivatives: bool = False,
+                jit_compile: Optional[bool] = None) -> MetaLoss:
+    """Builds the unrolled optimization of `make_loss`.
+
+    Args:
+      make_loss: Zero-argument callable creating the optimizee variables
+          (`tf.Variable`, or Sonnet modules built inside the call) and
+          returning its scalar loss. It is called once here, eagerly, to find
+          the variables, and again inside the unroll with the trainable
+          variables replaced.
+      len_unroll: Number of optimization steps per unroll.
+      net_assignments: `None` (a single configured net optimizes every
+          variable) or `[(net key, [variable names])]`, with the names the
+          variables get at the top level (`"x"`, `"x_0"`, `"conv/w"`).
+      second_derivatives: Whether the meta-gradient flows through the
+          optimizee's gradients (default `False`, as in the original).
+      jit_compile: Whether to compile the programs with XLA; `None` (the
+          default) compiles on a GPU and not on a CPU, where it measured
+          slower. A problem XLA cannot compile runs without it, with a log
+          line.
+
+    Returns:
+      `MetaLoss(loss, update, reset, fx, x)`: `loss()` returns the meta-loss
+      (sum of the `len_unroll + 1` losses) of an unroll from the current
+      state, assigning nothing; `update()` unrolls, assigns the final values
+      and states, stores the final loss in `fx` and returns it; `reset()`
+      draws new problem variables and zeroes the RNN states; `fx` is a scalar
+      `tf.Variable`; `x` the list of optimizee `tf.Variable`s.
+
+    Raises:
+      ValueError: For a bad `len_unroll`, `make_loss` or `net_assignments`.
+    """
+    unrolled, jit_compile = self._build(make_loss, len_unroll,
+                                        net_assignments, second_derivatives,
+                                        jit_compile)
+    return MetaLoss(
+        loss=_Program(lambda: unrolled.unroll()[0], "loss", jit_compile),
+        update=_Program(unrolled.update, "update", jit_compile),
+        reset=tf.function(unrolled.reset),
+        fx=unrolled.fx,
+        x=unrolled.x)
+
+  def meta_minimize(self,
+                    make_loss: Callable[[], tf.Tensor],
+                    len_unroll: int,
+                    learning_rate: float = 0.01,
+                    **kwargs) -> MetaStep:
+    """Builds the unrolled optimization and the Adam step on its meta-loss.
+
+    Args:
+      make_loss: As in `meta_loss`.
+      len_unroll: Number of optimization steps per unroll.
+      learning_rate: Learning rate of the Adam optimizer training the nets.
+      **kwargs: Further arguments of `meta_loss`.
+
+    Returns:
+      `MetaStep(step, update, reset, fx, x)`: `step()` does what `update()`
+      does and also one Adam step of the meta-loss gradient on the nets'
+      variables (what TF1's `sess.run([update, step])` did), returning the
+      unroll's final loss; the other fields are those of `meta_loss`.
+    """
+    unrolled, jit_compile = self._build(make_loss, len_unroll, **kwargs)
+    optimizer = snt.optimizers.Adam(learning_rate)
+    net_variables = unrolled.net_variables
+    if not net_variables:
+      logging.info("No optimizer net has trainable variables: step() only "
+                   "unrolls.")
+
+    def step():
+      with tf.GradientTape(watch_accessed_variables=False) as tape:
+        tape.watch(net_variables)
+        loss, fx_final, x_final, state_final = unrolled.unroll()
+      if net_variables:
+        optimizer.apply(tape.gradient(loss, net_variables), net_variables)
+      unrolled.assign(fx_final, x_final, state_final)
+      return fx_final
+
+    return MetaStep(
+        step=_Program(step, "step", jit_compile),
+        update=_Program(unrolled.update, "update", jit_compile),
+        reset=tf.function(unrolled.reset),
+        fx=unrolled.fx,
+        x=unrolled.x)
