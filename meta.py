@@ -18,7 +18,6 @@ import os
 from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
 from absl import logging
-import sonnet as snt
 import tensorflow as tf
 import tree
 
@@ -71,7 +70,8 @@ class _Problem:
   """
 
   def __init__(self, make_loss: Callable[[], tf.Tensor]):
-    """Calls `make_loss` once, eagerly, and records its variables.
+    """Calls `make_loss` eagerly: once to record its variables, once to
+    check that its loss is a function of values substituted for them.
 
     Eager execution gives the variables their full names (`"conv/w"`); inside
     a `tf.function` name scopes are made unique and would rename them.
@@ -90,23 +90,26 @@ class _Problem:
       # The recorded variables are state, not trainable model parameters.
       kwargs["trainable"] = False
       variable = next_creator(**kwargs)
-      tape.watch(variable)
       self._variables.append(variable)
       return variable
 
-    with tf.GradientTape(watch_accessed_variables=False) as tape:
-      with tf.variable_creator_scope(record):
-        loss = make_loss()
-    loss = tf.convert_to_tensor(loss)
+    with tf.variable_creator_scope(record):
+      make_loss()
     if not self.x:
       raise ValueError(
           "make_loss created no trainable variables. Create the optimizee "
           "variables with tf.Variable, or build its Sonnet modules, inside "
           "make_loss.")
+    # Check, as the unroll will do it, that the loss is a function of values
+    # substituted for the variables.
+    x_values = [tf.convert_to_tensor(v) for v in self.x]
+    with tf.GradientTape() as tape:
+      tape.watch(x_values)
+      loss = tf.convert_to_tensor(self.loss(x_values))
     if loss.shape.rank != 0:
       raise ValueError("make_loss must return a scalar loss, got shape {}."
                        .format(loss.shape))
-    gradients = tape.gradient(loss, self.x)
+    gradients = tape.gradient(loss, x_values)
     independent = [_variable_name(v) for v, g in zip(self.x, gradients)
                    if g is None]
     if independent:
@@ -405,6 +408,50 @@ class _UnrolledOptimization:
         tree.map_structure(lambda v, value: v.assign(value), s, initial)
 
 
+class _MetaAdam(tf.Module):
+  """Adam training the optimizer nets: the meta-optimizer's optimizer.
+
+  Its moment estimates are variables created eagerly, at construction, so
+  that the compiled step creates none (a `tf.function` that creates
+  variables is traced twice).
+  """
+
+  def __init__(self, variables: Sequence[tf.Variable], learning_rate: float,
+               beta1: float = 0.9, beta2: float = 0.999,
+               epsilon: float = 1e-8):
+    """Creates zero moment estimates for `variables`.
+
+    Args:
+      variables: The variables to train.
+      learning_rate: Adam step size.
+      beta1: Decay of the first moment estimate.
+      beta2: Decay of the second moment estimate.
+      epsilon: Added to the root of the second moment estimate.
+    """
+    super().__init__(name="meta_adam")
+    self._variables = list(variables)
+    self._hyperparameters = dict(learning_rate=learning_rate, beta1=beta1,
+                                 beta2=beta2, epsilon=epsilon)
+    self.t = tf.Variable(0.0, trainable=False, name="t")
+    self.m = [tf.Variable(tf.zeros_like(v), trainable=False, name="m")
+              for v in self._variables]
+    self.v = [tf.Variable(tf.zeros_like(v), trainable=False, name="v")
+              for v in self._variables]
+
+  def apply(self, gradients: Sequence[Optional[tf.Tensor]]):
+    """Applies one Adam step; variables with a `None` gradient are skipped."""
+    for gradient, variable, m, v in zip(gradients, self._variables, self.m,
+                                        self.v):
+      if gradient is None:
+        continue
+      update, state = networks.adam_update(
+          gradient, networks.AdamState(self.t, m, v), **self._hyperparameters)
+      variable.assign_add(update)
+      m.assign(state.m)
+      v.assign(state.v)
+    self.t.assign_add(1.0)
+
+
 class MetaOptimizer:
   """Learning to learn (meta) optimizer.
 
@@ -551,8 +598,8 @@ class MetaOptimizer:
       unroll's final loss; the other fields are those of `meta_loss`.
     """
     unrolled, jit_compile = self._build(make_loss, len_unroll, **kwargs)
-    optimizer = snt.optimizers.Adam(learning_rate)
     net_variables = unrolled.net_variables
+    optimizer = _MetaAdam(net_variables, learning_rate)
     if not net_variables:
       logging.info("No optimizer net has trainable variables: step() only "
                    "unrolls.")
@@ -562,7 +609,7 @@ class MetaOptimizer:
         tape.watch(net_variables)
         loss, fx_final, x_final, state_final = unrolled.unroll()
       if net_variables:
-        optimizer.apply(tape.gradient(loss, net_variables), net_variables)
+        optimizer.apply(tape.gradient(loss, net_variables))
       unrolled.assign(fx_final, x_final, state_final)
       return fx_final
 

@@ -449,20 +449,21 @@ class KernelDeepLSTM(StandardDeepLSTM):
       **kwargs: `StandardDeepLSTM` arguments but `output_size` (the number of
           filter elements).
     """
-    self._kernel_shape = [int(d) for d in kernel_shape]
+    self._kernel_shape = tuple(int(d) for d in kernel_shape)
     if len(self._kernel_shape) != 2:
       raise ValueError("KernelDeepLSTM: kernel_shape must have 2 elements, got "
                        "{!r}.".format(kernel_shape))
     super().__init__(int(np.prod(self._kernel_shape)), name=name, **kwargs)
 
   def _reshape_inputs(self, inputs: tf.Tensor) -> tf.Tensor:
-    if inputs.shape.rank != 4 or list(inputs.shape[:2]) != self._kernel_shape:
+    kernel_shape = list(self._kernel_shape)
+    if inputs.shape.rank != 4 or inputs.shape[:2] != kernel_shape:
       raise ValueError(
           "KernelDeepLSTM with kernel_shape {} needs inputs shaped {} + "
           "[input_channels, output_channels], got {}.".format(
-              self._kernel_shape, self._kernel_shape, inputs.shape))
+              kernel_shape, kernel_shape, inputs.shape.as_list()))
     filters_first = tf.transpose(inputs, perm=[2, 3, 0, 1])
-    return tf.reshape(filters_first, [-1] + self._kernel_shape)
+    return tf.reshape(filters_first, [-1] + kernel_shape)
 
   def __call__(self, inputs: tf.Tensor, prev_state):
     """Computes the update of a convolution kernel from its gradient.
@@ -527,9 +528,9 @@ def adam_update(gradients: tf.Tensor, state: AdamState, learning_rate: float,
   """One Adam step (Kingma & Ba 2015, Algorithm 1).
 
   Args:
-    gradients: Gradient `Tensor` shaped `[n, 1]`.
-    state: `AdamState` of step count `t` (scalar) and moment estimates `m`,
-        `v` (shaped as `gradients`).
+    gradients: Gradient `Tensor` of any shape.
+    state: `AdamState` of the number of steps taken `t` (scalar) and moment
+        estimates `m`, `v` (shaped as `gradients`).
     learning_rate: Step size.
     beta1: Decay of the first moment estimate.
     beta2: Decay of the second moment estimate.

@@ -1,0 +1,463 @@
+# Copyright 2026 The learning-to-learn TF2 port authors.
+# Licensed under the Apache License, Version 2.0 (see LICENSE).
+"""Tests of the meta-optimizer (meta.py)."""
+
+import os
+
+from absl import logging
+import numpy as np
+import pytest
+import sonnet as snt
+import tensorflow as tf
+
+import meta
+import networks
+import problems
+
+JIT_MODES = [False, True]
+
+
+def train(minimize_ops, num_epochs, num_unrolls):
+  """L2L training: returns the last final loss and the final `x` values."""
+  for _ in range(num_epochs):
+    minimize_ops.reset()
+    for _ in range(num_unrolls):
+      cost = minimize_ops.step()
+  return float(cost), [v.numpy() for v in minimize_ops.x]
+
+
+def linear_net_config(**net_options):
+  return {"net": {"net": "CoordinateWiseDeepLSTM",
+                  "net_options": dict({"layers": ()}, **net_options)}}
+
+
+@pytest.mark.parametrize("jit_compile", JIT_MODES)
+def test_torch_results(jit_compile):
+  """Reproduces the Torch implementation's numbers, as the original did."""
+  optimizer = meta.MetaOptimizer(**linear_net_config(initializer="zeros"))
+  minimize_ops = optimizer.meta_minimize(problems.simple(), 5,
+                                         jit_compile=jit_compile)
+  cost, final_x = train(minimize_ops, 1, 2)
+
+  # Torch results.
+  torch_cost = 0.7325327
+  torch_final_x = 0.8559
+
+  assert cost == pytest.approx(torch_cost, abs=1e-4)
+  assert final_x[0] == pytest.approx(torch_final_x, abs=1e-4)
+  assert float(minimize_ops.fx.numpy()) == pytest.approx(cost)
+
+
+MULTI_OPTIMIZER_CASES = {
+    "shared": (None, {
+        "net": {"net": "CoordinateWiseDeepLSTM",
+                "net_options": {"layers": (1, 1,)}}}),
+    "explicit_sharing": ([("net", ["x_0", "x_1"])], {
+        "net": {"net": "CoordinateWiseDeepLSTM",
+                "net_options": {"layers": (1,)}}}),
+    "different_optimizers": ([("net1", ["x_0"]), ("net2", ["x_1"])], {
+        "net1": {"net": "CoordinateWiseDeepLSTM",
+                 "net_options": {"layers": (1,)}},
+        "net2": {"net": "Adam"}}),
+    "same_variable": ([("net1", ["x_0"]), ("net2", ["x_0"])], {
+        "net1": {"net": "CoordinateWiseDeepLSTM",
+                 "net_options": {"layers": (1,)}},
+        "net2": {"net": "CoordinateWiseDeepLSTM",
+                 "net_options": {"layers": (1,)}}}),
+}
+
+
+@pytest.mark.parametrize("case", sorted(MULTI_OPTIMIZER_CASES))
+def test_multi_optimizer(case):
+  """Different variable->net mappings in the multi-optimizer problem."""
+  net_assignments, net_config = MULTI_OPTIMIZER_CASES[case]
+  optimizer = meta.MetaOptimizer(**net_config)
+  minimize_ops = optimizer.meta_minimize(
+      problems.simple_multi_optimizer(num_dims=2), 3,
+      net_assignments=net_assignments)
+  cost, final_x = train(minimize_ops, 1, 2)
+  assert np.isfinite(cost)
+  assert len(final_x) == 2
+  if case == "same_variable":
+    # x_1 is assigned to no net and stays where it started.
+    assert final_x[1] == 1.0
+
+
+def test_adam_net_beside_learned_net_moves_its_variable():
+  """An `Adam` net with learning rate 0.1 moves x_1 by 0.1 per step."""
+  net_assignments, net_config = MULTI_OPTIMIZER_CASES["different_optimizers"]
+  net_config = dict(net_config, net2={"net": "Adam",
+                                      "net_options": {"learning_rate": 0.1}})
+  ops = meta.MetaOptimizer(**net_config).meta_loss(
+      problems.simple_multi_optimizer(num_dims=2), 1,
+      net_assignments=net_assignments)
+  ops.reset()
+  ops.update()
+  # Adam's first step is -learning_rate * sign(gradient).
+  assert ops.x[1].numpy() == pytest.approx(0.9, abs=1e-6)
+
+
+@pytest.mark.parametrize("jit_compile", JIT_MODES)
+def test_second_derivatives(jit_compile):
+  optimizer = meta.MetaOptimizer(**linear_net_config(initializer="zeros"))
+  minimize_ops = optimizer.meta_minimize(problems.simple(), 3,
+                                         second_derivatives=True,
+                                         jit_compile=jit_compile)
+  cost, _ = train(minimize_ops, 1, 2)
+  assert np.isfinite(cost)
+
+
+def test_second_derivatives_change_the_meta_gradient():
+  """With second derivatives the meta-gradient differs, so after a few Adam
+  steps the nets, started from the same weights, differ."""
+  results = {}
+  for second_derivatives in (False, True):
+    tf.random.set_seed(3)
+    optimizer = meta.MetaOptimizer(cw={
+        "net": "CoordinateWiseDeepLSTM",
+        "net_options": {"layers": (4,), "preprocess_name": "LogAndSign",
+                        "preprocess_options": {"k": 5}}})
+    ops = optimizer.meta_minimize(problems.simple(), 3,
+                                  second_derivatives=second_derivatives)
+    initial = optimizer.save()["cw"]["lstm_1"]["w_i"]
+    train(ops, 1, 3)
+    results[second_derivatives] = (initial,
+                                   optimizer.save()["cw"]["lstm_1"]["w_i"])
+  np.testing.assert_array_equal(results[False][0], results[True][0])
+  assert not np.allclose(results[False][1], results[True][1])
+
+
+def test_convolutional():
+  """L2L applied to a problem with convolutions (a Sonnet module)."""
+  kernel_shape = 4
+
+  def convolutional_problem():
+    conv = snt.Conv2D(output_channels=1, kernel_shape=kernel_shape, stride=1,
+                      name="conv")
+    output = conv(tf.random.normal((100, 100, 3, 10)))
+    return tf.reduce_sum(output)
+
+  net_config = {
+      "conv": {
+          "net": "KernelDeepLSTM",
+          "net_options": {
+              "kernel_shape": [kernel_shape] * 2,
+              "layers": (5,)
+          },
+      },
+  }
+  optimizer = meta.MetaOptimizer(**net_config)
+  minimize_ops = optimizer.meta_minimize(
+      convolutional_problem, 3, net_assignments=[("conv", ["conv/w"])])
+  cost, final_x = train(minimize_ops, 1, 2)
+  assert np.isfinite(cost)
+  assert [x.shape for x in final_x] == [(4, 4, 10, 1), (1,)]
+
+
+def while_loop_problem():
+  x = tf.Variable(tf.ones([]), name="x")
+  # Strange way of squaring the variable.
+  _, x_squared = tf.while_loop(
+      cond=lambda t, _: t < 1,
+      body=lambda t, x: (t + 1, x * x),
+      loop_vars=(0, x),
+      name="loop")
+  return x_squared
+
+
+def test_while_loop_problem():
+  optimizer = meta.MetaOptimizer(**linear_net_config())
+  minimize_ops = optimizer.meta_minimize(while_loop_problem, 3)
+  cost, _ = train(minimize_ops, 1, 2)
+  assert np.isfinite(cost)
+
+
+def test_xla_failure_falls_back_with_a_log_line(caplog):
+  """XLA cannot compile a while_loop without maximum_iterations; the step
+  runs without XLA and says so, and gives the same numbers."""
+  results = {}
+  for jit_compile in JIT_MODES:
+    tf.random.set_seed(1)
+    optimizer = meta.MetaOptimizer(**linear_net_config(initializer="zeros"))
+    ops = optimizer.meta_minimize(while_loop_problem, 3,
+                                  jit_compile=jit_compile)
+    with caplog.at_level(logging.WARNING):
+      results[jit_compile] = train(ops, 1, 2)
+    assert not ops.step.uses_xla
+  assert "XLA cannot compile step, which runs without XLA" in caplog.text
+  assert results[True][0] == pytest.approx(results[False][0], rel=1e-5)
+
+
+def test_xla_is_used_when_asked():
+  ops = meta.MetaOptimizer(**linear_net_config()).meta_minimize(
+      problems.simple(), 3, jit_compile=True)
+  train(ops, 1, 1)
+  assert ops.step.uses_xla
+
+
+def test_save_and_load(tmp_path):
+  """A saved and reloaded meta-optimizer trains on as the original does."""
+  net_options = {"layers": (2, 3), "initializer": "zeros"}
+  num_unrolls = 2
+  num_epochs = 1
+  problem = problems.simple()
+
+  optimizer = meta.MetaOptimizer(net=dict(net="CoordinateWiseDeepLSTM",
+                                          net_options=net_options))
+  minimize_ops = optimizer.meta_minimize(problem, 3)
+  train(minimize_ops, 1, 2)
+
+  save_result = optimizer.save(path=str(tmp_path))
+  net_path = next(iter(save_result))
+  assert net_path == os.path.join(str(tmp_path), "net.l2l")
+
+  # Retrain the original optimizer.
+  cost, x = train(minimize_ops, num_epochs, num_unrolls)
+
+  # Load the optimizer and retrain it.
+  optimizer = meta.MetaOptimizer(net=dict(net="CoordinateWiseDeepLSTM",
+                                          net_options=net_options,
+                                          net_path=net_path))
+  minimize_ops = optimizer.meta_minimize(problem, 3)
+  cost_loaded, x_loaded = train(minimize_ops, num_epochs, num_unrolls)
+
+  assert cost == pytest.approx(cost_loaded, abs=1e-3)
+  assert x[0] == pytest.approx(x_loaded[0], abs=1e-3)
+
+
+def test_save_and_load_random_weights_identical_unrolls(tmp_path):
+  """Random weights (a forget bias added twice on reload would show): the
+  reloaded optimizer has identical weights and identical unrolls."""
+  config = {"cw": {"net": "CoordinateWiseDeepLSTM",
+                   "net_options": {"layers": (4, 3),
+                                   "preprocess_name": "LogAndSign",
+                                   "preprocess_options": {"k": 5},
+                                   "initializer": "random_normal"}}}
+  optimizer = meta.MetaOptimizer(**config)
+  train(optimizer.meta_minimize(problems.simple(), 3), 1, 2)
+  saved = optimizer.save(path=str(tmp_path))
+
+  config["cw"]["net_path"] = os.path.join(str(tmp_path), "cw.l2l")
+  reloaded = meta.MetaOptimizer(**config)
+  ops = {name: opt.meta_loss(problems.simple(), 4)
+         for name, opt in (("saved", optimizer), ("reloaded", reloaded))}
+  for variables in (saved[config["cw"]["net_path"]], reloaded.save()["cw"]):
+    for module, values in optimizer.save()["cw"].items():
+      for name, value in values.items():
+        np.testing.assert_array_equal(variables[module][name], value)
+  finals = {}
+  for name, op in ops.items():
+    op.reset()
+    finals[name] = [float(op.update().numpy()) for _ in range(3)]
+  assert finals["saved"] == finals["reloaded"]
+
+
+def test_save_before_meta_loss():
+  with pytest.raises(RuntimeError, match="call meta_loss or meta_minimize"):
+    meta.MetaOptimizer().save()
+
+
+def test_default_meta_optimizer():
+  """No arguments: the original's 2x20 LogAndSign coordinatewise LSTM."""
+  optimizer = meta.MetaOptimizer()
+  ops = optimizer.meta_minimize(problems.quadratic(batch_size=4, num_dims=3),
+                                2)
+  train(ops, 1, 1)
+  saved = optimizer.save()["coordinatewise"]
+  assert saved["lstm_1"]["w_i"].shape == (2, 80)  # LogAndSign: 2 features.
+  assert saved["lstm_2"]["w_h"].shape == (20, 80)
+  assert saved["linear"]["w"].shape == (20, 1)
+
+
+class _CountingProblem:
+  """`make_loss` wrapper counting its calls (each trace calls it)."""
+
+  def __init__(self, make_loss):
+    self._make_loss = make_loss
+    self.calls = 0
+
+  def __call__(self):
+    self.calls += 1
+    return self._make_loss()
+
+
+@pytest.mark.parametrize("jit_compile", JIT_MODES)
+def test_traced_once_per_meta_minimize(jit_compile):
+  problem = _CountingProblem(problems.quadratic(batch_size=2, num_dims=2))
+  ops = meta.MetaOptimizer(**linear_net_config()).meta_minimize(
+      problem, 3, jit_compile=jit_compile)
+  # Variable discovery and the substitution check.
+  assert problem.calls == 2
+  train(ops, 1, 1)
+  calls_after_first_epoch = problem.calls
+  # Reset traces make_loss once; step twice (in the loop and after it).
+  assert calls_after_first_epoch == 2 + 1 + 2
+  train(ops, 10, 3)
+  assert problem.calls == calls_after_first_epoch
+
+
+def test_loss_assigns_nothing_and_update_leaves_nets_alone():
+  optimizer = meta.MetaOptimizer(**linear_net_config(initializer="ones"))
+  ops = optimizer.meta_loss(problems.simple(), 2)
+  ops.reset()
+  weights = optimizer.save()
+  meta_loss = float(ops.loss().numpy())
+  assert [v.numpy() for v in ops.x] == [1.0]
+  assert float(ops.loss().numpy()) == meta_loss
+  final = float(ops.update().numpy())
+  assert float(ops.fx.numpy()) == final
+  assert ops.x[0].numpy() ** 2 == pytest.approx(final)
+  assert optimizer.save()["net"]["linear"]["w"] == weights["net"]["linear"]["w"]
+
+
+def test_meta_loss_sums_every_step():
+  """Sgd with learning rate 0.25 on x^2 halves x each step: the meta-loss of
+  3 steps from x=1 is 1 + 1/4 + 1/16 + 1/64."""
+  ops = meta.MetaOptimizer(sgd={"net": "Sgd", "net_options": {
+      "learning_rate": 0.25}}).meta_loss(problems.simple(), 3)
+  ops.reset()
+  assert float(ops.loss().numpy()) == pytest.approx(1 + 1 / 4 + 1 / 16 + 1 / 64)
+  assert float(ops.update().numpy()) == pytest.approx(1 / 64)
+  assert ops.x[0].numpy() == pytest.approx(1 / 8)
+
+
+def test_reset_draws_fresh_values_and_zeroes_states():
+  ops = meta.MetaOptimizer().meta_loss(
+      problems.quadratic(batch_size=3, num_dims=2), 2)
+  ops.reset()
+  first = [v.numpy().copy() for v in ops.x]
+  ops.update()
+  ops.reset()
+  second = [v.numpy() for v in ops.x]
+  assert not np.array_equal(first[0], second[0])
+  # Fresh initial values, not the updated ones: stddev 0.01 around 0.
+  assert np.abs(second[0]).max() < 0.1
+
+
+def mlp_problem(batch_size=32):
+  """A small regression MLP built from Sonnet 2 modules inside make_loss."""
+  inputs = tf.random.stateless_normal([batch_size, 4], seed=[1, 2])
+  targets = tf.reduce_sum(inputs, axis=1, keepdims=True)
+
+  def make_loss():
+    mlp = snt.nets.MLP([8, 1], name="mlp")
+    return tf.reduce_mean(tf.square(mlp(inputs) - targets))
+
+  return make_loss
+
+
+def test_sonnet_module_variables_are_intercepted():
+  """The variables of a Sonnet module built in make_loss are the optimizee,
+  and the Sgd net really optimizes them (the loss goes down)."""
+  ops = meta.MetaOptimizer(sgd={"net": "Sgd", "net_options": {
+      "learning_rate": 0.05}}).meta_loss(mlp_problem(), 20)
+  assert [v.name.split(":")[0] for v in ops.x] == [
+      "mlp/linear_0/w", "mlp/linear_0/b", "mlp/linear_1/w", "mlp/linear_1/b"]
+  ops.reset()
+  initial_loss = float(ops.loss().numpy()) / 21  # Mean over the 21 losses.
+  final_losses = [float(ops.update().numpy()) for _ in range(5)]
+  assert final_losses[-1] < 0.5 * initial_loss
+  assert final_losses == sorted(final_losses, reverse=True)
+
+
+def test_net_assignments_by_sonnet_variable_names():
+  ops = meta.MetaOptimizer(
+      w={"net": "Sgd", "net_options": {"learning_rate": 0.05}},
+      b={"net": "Sgd", "net_options": {"learning_rate": 0.0}},
+  ).meta_loss(mlp_problem(), 2, net_assignments=[
+      ("w", ["mlp/linear_0/w", "mlp/linear_1/w"]),
+      ("b", ["mlp/linear_0/b", "mlp/linear_1/b"])])
+  ops.reset()
+  before = [v.numpy().copy() for v in ops.x]
+  ops.update()
+  after = [v.numpy() for v in ops.x]
+  changed = [not np.array_equal(b, a) for b, a in zip(before, after)]
+  assert changed == [True, False, True, False]
+
+
+def test_module_built_outside_make_loss_is_refused():
+  """A module built outside make_loss keeps its real variables after its
+  first call: refused, never silently left unoptimized."""
+  inputs = tf.ones([2, 3])
+  mlp = snt.nets.MLP([2], name="outside")
+
+  def make_loss():
+    return tf.reduce_sum(mlp(inputs))
+
+  with pytest.raises(ValueError, match="Build the problem's Sonnet modules "
+                     "inside make_loss"):
+    meta.MetaOptimizer().meta_loss(make_loss, 2)
+
+
+def test_module_with_existing_variables_is_refused():
+  inputs = tf.ones([2, 3])
+  mlp = snt.nets.MLP([2], name="outside")
+  mlp(inputs)  # Creates its variables.
+  with pytest.raises(ValueError, match="created no trainable variables"):
+    meta.MetaOptimizer().meta_loss(lambda: tf.reduce_sum(mlp(inputs)), 2)
+
+
+def test_loss_independent_of_variables_is_refused():
+  def make_loss():
+    tf.Variable(tf.ones([]), name="unused")
+    return tf.constant(1.0)
+
+  with pytest.raises(ValueError, match=r"does not depend on its trainable "
+                     r"variable\(s\) \['unused'\]"):
+    meta.MetaOptimizer().meta_loss(make_loss, 2)
+
+
+def test_non_scalar_loss_is_refused():
+  def make_loss():
+    return tf.Variable(tf.ones([3]), name="x") * 2.0
+
+  with pytest.raises(ValueError, match=r"scalar loss, got shape \(3,\)"):
+    meta.MetaOptimizer().meta_loss(make_loss, 2)
+
+
+@pytest.mark.parametrize("len_unroll", [0, -1, 2.5, True])
+def test_bad_len_unroll(len_unroll):
+  with pytest.raises(ValueError, match="len_unroll must be a positive integer"):
+    meta.MetaOptimizer().meta_loss(problems.simple(), len_unroll)
+
+
+@pytest.mark.parametrize("net_assignments, message", [
+    (None, "Default net_assignments can only be used if there is a single"),
+    ([("a", ["x_0"]), ("a", ["x_1"])], "Repeated netid in net_assignments"),
+    ([("c", ["x_0"])], "names net 'c', which is not configured"),
+    ([("a", ["x_7"])], "names variable 'x_7', which the problem does not "
+     "create"),
+    ([("a", [])], "gives net 'a' no variables"),
+])
+def test_bad_net_assignments(net_assignments, message):
+  optimizer = meta.MetaOptimizer(a={"net": "Sgd"}, b={"net": "Sgd"})
+  with pytest.raises(ValueError, match=message):
+    optimizer.meta_loss(problems.simple_multi_optimizer(), 2,
+                        net_assignments=net_assignments)
+
+
+def test_meta_loss_inside_tf_function_is_refused():
+  @tf.function
+  def build():
+    meta.MetaOptimizer().meta_loss(problems.simple(), 2)
+
+  with pytest.raises(RuntimeError, match="call them eagerly"):
+    build()
+
+
+def test_nets_without_variables_still_step():
+  ops = meta.MetaOptimizer(sgd={"net": "Sgd"}).meta_minimize(
+      problems.simple(), 2)
+  cost, x = train(ops, 1, 2)
+  assert cost < 1.0 and x[0] < 1.0
+
+
+def test_saved_weights_load_into_networks(tmp_path):
+  optimizer = meta.MetaOptimizer()
+  train(optimizer.meta_minimize(problems.simple(), 2), 1, 1)
+  [(filename, saved)] = optimizer.save(path=str(tmp_path)).items()
+  assert filename.endswith("coordinatewise.l2l")
+  loaded = networks.load(filename)
+  for module in saved:
+    for name in saved[module]:
+      np.testing.assert_array_equal(loaded[module][name], saved[module][name])
