@@ -26,16 +26,16 @@ import networks
 MetaLoss = collections.namedtuple("MetaLoss", "loss, update, reset, fx, x")
 MetaStep = collections.namedtuple("MetaStep", "step, update, reset, fx, x")
 
-# The original's default: one coordinatewise 2x20 LSTM for all variables.
-_DEFAULT_CONFIG = {
-    "coordinatewise": {
-        "net": "CoordinateWiseDeepLSTM",
-        "net_options": {
-            "layers": (20, 20),
-            "preprocess_name": "LogAndSign",
-            "preprocess_options": {"k": 5},
-            "scale": 0.01,
-        }}}
+# The original's default net (`networks.factory` arguments): a coordinatewise
+# 2x20 LSTM with LogAndSign preprocessing (k=5) and output scale 0.01.
+DEFAULT_NET_CONFIG = {
+    "net": "CoordinateWiseDeepLSTM",
+    "net_options": {
+        "layers": (20, 20),
+        "preprocess_name": "LogAndSign",
+        "preprocess_options": {"k": 5},
+        "scale": 0.01,
+    }}
 
 # Errors by which a `tf.function` compiled with XLA reports, at its first
 # call, ops that XLA cannot compile.
@@ -473,7 +473,7 @@ class MetaOptimizer:
           output scale 0.01, the original's default.
     """
     self._nets = None
-    self._config = kwargs or _DEFAULT_CONFIG
+    self._config = kwargs or {"coordinatewise": DEFAULT_NET_CONFIG}
 
   def save(self, path: Optional[str] = None
           ) -> Dict[str, networks.NetVariables]:

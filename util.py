@@ -2,6 +2,7 @@
 # Licensed under the Apache License, Version 2.0 (see LICENSE).
 """Helpers of the training and evaluation scripts."""
 
+import copy
 import os
 from timeit import default_timer as timer
 from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
@@ -9,6 +10,7 @@ from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 import numpy as np
 import tensorflow as tf
 
+import meta
 import problems
 
 
@@ -51,18 +53,11 @@ def get_net_path(name: str, path: Optional[str]) -> Optional[str]:
 
 
 def get_default_net_config(name: str, path: Optional[str]) -> Dict[str, Any]:
-  """The original's default net (2x20 coordinatewise LSTM, LogAndSign k=5,
-  scale 0.01), loaded from `path/<name>.l2l` if `path` is given."""
-  return {
-      "net": "CoordinateWiseDeepLSTM",
-      "net_options": {
-          "layers": (20, 20),
-          "preprocess_name": "LogAndSign",
-          "preprocess_options": {"k": 5},
-          "scale": 0.01,
-      },
-      "net_path": get_net_path(name, path)
-  }
+  """The original's default net (`meta.DEFAULT_NET_CONFIG`: 2x20
+  coordinatewise LSTM, LogAndSign k=5, scale 0.01), loaded from
+  `path/<name>.l2l` if `path` is given."""
+  return dict(copy.deepcopy(meta.DEFAULT_NET_CONFIG),
+              net_path=get_net_path(name, path))
 
 
 def _simple_config(path):
