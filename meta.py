@@ -437,9 +437,10 @@ class _MetaAdam(tf.Module):
               for v in self._variables]
     self.v = [tf.Variable(tf.zeros_like(v), trainable=False, name="v")
               for v in self._variables]
+    self.skipped = tf.Variable(0, dtype=tf.int64, trainable=False,
+                               name="skipped")
 
-  def apply(self, gradients: Sequence[Optional[tf.Tensor]]):
-    """Applies one Adam step; variables with a `None` gradient are skipped."""
+  def _apply(self, gradients: Sequence[Optional[tf.Tensor]]):
     for gradient, variable, m, v in zip(gradients, self._variables, self.m,
                                         self.v):
       if gradient is None:
@@ -450,6 +451,18 @@ class _MetaAdam(tf.Module):
       m.assign(state.m)
       v.assign(state.v)
     self.t.assign_add(1.0)
+
+  def apply_if_finite(self, loss: tf.Tensor,
+                      gradients: Sequence[Optional[tf.Tensor]]):
+    """Applies one Adam step if `loss` and all `gradients` are finite;
+    otherwise leaves the variables and moments alone and counts the skip.
+    Variables with a `None` gradient are not updated."""
+    finite = tf.reduce_all([tf.reduce_all(tf.math.is_finite(t))
+                            for t in [loss] + list(gradients) if t is not None])
+    tf.cond(finite, lambda: self._apply(gradients), self._skip)
+
+  def _skip(self):
+    self.skipped.assign_add(1)
 
 
 class MetaOptimizer:
@@ -473,6 +486,7 @@ class MetaOptimizer:
           output scale 0.01, the original's default.
     """
     self._nets = None
+    self._meta_adam = None
     self._config = kwargs or {"coordinatewise": DEFAULT_NET_CONFIG}
 
   def save(self, path: Optional[str] = None
@@ -498,6 +512,27 @@ class MetaOptimizer:
       filename = None if path is None else os.path.join(path, key + ".l2l")
       result[filename or key] = networks.save(net, filename=filename)
     return result
+
+  @property
+  def skipped_steps(self) -> int:
+    """How many `step()` calls of the last `meta_minimize` skipped the Adam
+    step because the meta-loss or the meta-gradient was not finite."""
+    return 0 if self._meta_adam is None else int(self._meta_adam.skipped)
+
+  def checkpoint_items(self) -> Dict[str, Any]:
+    """What a `tf.train.Checkpoint` must hold to resume meta-training.
+
+    Returns:
+      `{"nets": {key: network}, "meta_adam": module}` for the nets of the
+      last `meta_minimize` and the state of the Adam training them.
+
+    Raises:
+      RuntimeError: Before `meta_minimize`.
+    """
+    if self._meta_adam is None:
+      raise RuntimeError("MetaOptimizer.checkpoint_items: call meta_minimize "
+                         "first.")
+    return {"nets": dict(self._nets), "meta_adam": self._meta_adam}
 
   def _build(self, make_loss, len_unroll, net_assignments=None,
              second_derivatives=False, jit_compile=None):
@@ -600,6 +635,7 @@ class MetaOptimizer:
     unrolled, jit_compile = self._build(make_loss, len_unroll, **kwargs)
     net_variables = unrolled.net_variables
     optimizer = _MetaAdam(net_variables, learning_rate)
+    self._meta_adam = optimizer
     if not net_variables:
       logging.info("No optimizer net has trainable variables: step() only "
                    "unrolls.")
@@ -609,7 +645,8 @@ class MetaOptimizer:
         tape.watch(net_variables)
         loss, fx_final, x_final, state_final = unrolled.unroll()
       if net_variables:
-        optimizer.apply(tape.gradient(loss, net_variables))
+        # A non-finite meta-loss or meta-gradient never reaches the nets.
+        optimizer.apply_if_finite(loss, tape.gradient(loss, net_variables))
       unrolled.assign(fx_final, x_final, state_final)
       return fx_final
 
