@@ -593,12 +593,111 @@ class Adam(Network):
     return self.initial_state(inputs.shape.num_elements(), dtype=dtype)
 
 
+def rmsprop_update(gradients: tf.Tensor, mean_square: tf.Tensor,
+                   learning_rate: float, decay: float, epsilon: float):
+  """One RMSprop step, as Torch's `optim.RMSprop` takes it.
+
+  Args:
+    gradients: Gradient `Tensor` of any shape.
+    mean_square: Running mean of the squared gradients, shaped as
+        `gradients`.
+    learning_rate: Step size.
+    decay: Decay of the running mean (Torch's `alpha`).
+    epsilon: Added to the root of the running mean.
+
+  Returns:
+    `(update, next_mean_square)`, `update` shaped as `gradients`.
+  """
+  mean_square = decay * mean_square + (1 - decay) * tf.square(gradients)
+  update = -learning_rate * gradients / (tf.sqrt(mean_square) + epsilon)
+  return update, mean_square
+
+
+def nesterov_update(gradients: tf.Tensor, velocity: tf.Tensor,
+                    learning_rate: float, momentum: float):
+  """One step of Nesterov's accelerated gradient, as Torch's `optim.SGD`
+  with `nesterov=True` takes it: `v = momentum * v + g`, update
+  `-learning_rate * (g + momentum * v)`.
+
+  Args:
+    gradients: Gradient `Tensor` of any shape.
+    velocity: Momentum buffer `v`, shaped as `gradients`.
+    learning_rate: Step size.
+    momentum: Momentum coefficient.
+
+  Returns:
+    `(update, next_velocity)`, `update` shaped as `gradients`.
+  """
+  velocity = momentum * velocity + gradients
+  return -learning_rate * (gradients + momentum * velocity), velocity
+
+
+class _ElementwiseOptimizer(Network):
+  """A hand-written optimizer with one state tensor shaped as the gradient."""
+
+  @property
+  def saved_variables(self) -> Dict[str, Tuple[str, ...]]:
+    return {}
+
+  @abc.abstractmethod
+  def _update(self, gradients: tf.Tensor, state: tf.Tensor):
+    """Returns `(update, next_state)` for gradients and a state of one shape."""
+
+  def __call__(self, inputs: tf.Tensor, prev_state: tf.Tensor):
+    """Returns `(update, next_state)`, both shaped as `inputs`."""
+    return self._update(inputs, prev_state)
+
+  def initial_state(self, batch_size: int, dtype: tf.DType = tf.float32):
+    """Returns a zero state for `batch_size` coordinates, shaped `[n]`."""
+    return tf.zeros([batch_size], dtype=dtype)
+
+  def initial_state_for_inputs(self, inputs: tf.Tensor,
+                               dtype: tf.DType = tf.float32):
+    return tf.zeros(inputs.shape, dtype=dtype)
+
+
+@snt.allow_empty_variables
+class RMSprop(_ElementwiseOptimizer):
+  """RMSprop (Tieleman & Hinton 2012) as a network, Torch's defaults."""
+
+  def __init__(self, learning_rate: float = 1e-2, decay: float = 0.99,
+               epsilon: float = 1e-8, name: str = "rmsprop"):
+    """Creates an `RMSprop` network with the given hyper-parameters."""
+    super().__init__(name=name)
+    self._learning_rate = learning_rate
+    self._decay = decay
+    self._epsilon = epsilon
+
+  def _update(self, gradients, state):
+    return rmsprop_update(gradients, state, self._learning_rate, self._decay,
+                          self._epsilon)
+
+
+@snt.allow_empty_variables
+class Nag(_ElementwiseOptimizer):
+  """Nesterov's accelerated gradient (momentum 0.9 by default), as a
+  network."""
+
+  def __init__(self, learning_rate: float = 1e-3, momentum: float = 0.9,
+               name: str = "nag"):
+    """Creates a `Nag` network with the given hyper-parameters."""
+    super().__init__(name=name)
+    self._learning_rate = learning_rate
+    self._momentum = momentum
+
+  def _update(self, gradients, state):
+    return nesterov_update(gradients, state, self._learning_rate,
+                           self._momentum)
+
+
 _NETWORKS = {
     "StandardDeepLSTM": StandardDeepLSTM,
     "CoordinateWiseDeepLSTM": CoordinateWiseDeepLSTM,
     "KernelDeepLSTM": KernelDeepLSTM,
     "Sgd": Sgd,
     "Adam": Adam,
+    "RMSprop": RMSprop,
+    "Nag": Nag,
 }
 
 
@@ -706,7 +805,7 @@ def factory(net: str, net_options: Any = (),
 
   Args:
     net: One of `StandardDeepLSTM`, `CoordinateWiseDeepLSTM`,
-        `KernelDeepLSTM`, `Sgd`, `Adam`.
+        `KernelDeepLSTM`, `Sgd`, `Adam`, `RMSprop`, `Nag`.
     net_options: Constructor arguments (a dict or `(key, value)` pairs).
     net_path: Optional `.l2l` file whose weights initialize the network
         (replacing any `initializer` option).

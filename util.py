@@ -4,14 +4,31 @@
 
 import copy
 import os
+import sys
 from timeit import default_timer as timer
 from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
+from absl import app
 import numpy as np
 import tensorflow as tf
 
 import meta
 import problems
+
+
+class UsageError(Exception):
+  """Bad input to a script: reported as one line on stderr."""
+
+
+def run_main(main: Callable[[List[str]], Any]):
+  """Runs an absl `main`; bad input ends it with one line on stderr
+  (`<script>: error: <message>`) and exit status 1, never a traceback."""
+  def guarded(argv):
+    try:
+      return main(argv)
+    except (UsageError, ValueError, IOError, RuntimeError) as e:
+      sys.exit("{}: error: {}".format(os.path.basename(sys.argv[0]), e))
+  app.run(guarded)
 
 
 def run_epoch(cost_op: tf.Variable, ops: Sequence[Callable[[], Any]],

@@ -25,6 +25,8 @@ NETS = {
         KERNEL_SHAPE + [2, 2], 5),
     "Sgd": (lambda **kw: networks.Sgd(**kw), [10, 5], 0),
     "Adam": (lambda **kw: networks.Adam(**kw), [10, 5], 0),
+    "RMSprop": (lambda **kw: networks.RMSprop(**kw), [10, 5], 0),
+    "Nag": (lambda **kw: networks.Nag(**kw), [10, 5], 0),
 }
 RUN_MODES = {"eager": lambda f: f, "tf_function": tf.function}
 
@@ -151,6 +153,34 @@ def test_adam_matches_numpy():
     v = b2 * v + (1 - b2) * g ** 2
     expected = -lr * (m / (1 - b1 ** t)) / (np.sqrt(v / (1 - b2 ** t)) + eps)
     np.testing.assert_allclose(update.numpy(), expected, rtol=1e-4)
+
+
+def test_rmsprop_matches_numpy():
+  lr, decay, eps = 0.01, 0.99, 1e-8
+  net = networks.RMSprop(learning_rate=lr, decay=decay, epsilon=eps)
+  gradients = [np.random.randn(2, 3).astype(np.float32) for _ in range(3)]
+  state = net.initial_state_for_inputs(tf.constant(gradients[0]))
+  mean_square = np.zeros([2, 3])
+  for g in gradients:
+    update, state = net(tf.constant(g), state)
+    mean_square = decay * mean_square + (1 - decay) * g ** 2
+    np.testing.assert_allclose(update.numpy(),
+                               -lr * g / (np.sqrt(mean_square) + eps),
+                               rtol=1e-4)
+
+
+def test_nag_matches_numpy():
+  """Torch's SGD with nesterov=True: v = mu v + g; step -lr (g + mu v)."""
+  lr, momentum = 0.1, 0.9
+  net = networks.Nag(learning_rate=lr, momentum=momentum)
+  gradients = [np.random.randn(4).astype(np.float32) for _ in range(3)]
+  state = net.initial_state_for_inputs(tf.constant(gradients[0]))
+  velocity = np.zeros(4)
+  for g in gradients:
+    update, state = net(tf.constant(g), state)
+    velocity = momentum * velocity + g
+    np.testing.assert_allclose(update.numpy(), -lr * (g + momentum * velocity),
+                               rtol=1e-5)
 
 
 def _sonnet1_lstm_step(inputs, hidden, cell, w_gates, b_gates, forget_bias):

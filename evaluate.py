@@ -1,0 +1,172 @@
+# Copyright 2026 The learning-to-learn TF2 port authors.
+# Licensed under the Apache License, Version 2.0 (see LICENSE).
+"""Learning to learn: evaluates a trained optimizer or a baseline.
+
+    python evaluate.py --problem=quadratic --optimizer=L2L --path=./quadratic
+    python evaluate.py --problem=quadratic --optimizer=Adam --learning_rate=0.1
+
+Runs `num_epochs` optimizations of `num_steps` steps each on new problem
+instances and prints the original's statistics of the final losses. With
+`--output`, writes every epoch's loss after each step (see `_write_losses`).
+"""
+
+import io
+import math
+import os
+
+# TensorFlow's C++ start-up messages would bury the script's own output;
+# set TF_CPP_MIN_LOG_LEVEL to see them.
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+import tempfile
+from timeit import default_timer as timer
+
+from absl import flags
+from absl import logging
+import numpy as np
+import tensorflow as tf
+
+import meta
+import util
+
+FLAGS = flags.FLAGS
+flags.DEFINE_string("optimizer", "L2L",
+                    "Optimizer: L2L, Adam, SGD, RMSprop or NAG.")
+flags.DEFINE_string("path", None, "Path to saved meta-optimizer network.")
+flags.DEFINE_integer("num_epochs", 100, "Number of evaluation epochs.")
+flags.DEFINE_integer("seed", None, "Seed for TensorFlow's RNG.")
+
+flags.DEFINE_string("problem", "simple", "Type of problem.")
+flags.DEFINE_integer("num_steps", 100,
+                     "Number of optimization steps per epoch.")
+flags.DEFINE_float("learning_rate", 0.001, "Learning rate.")
+flags.DEFINE_string("output", None,
+                    "File for the loss after every step of every epoch: "
+                    ".csv or .npz.")
+
+# Baselines, as networks with the Torch-optim defaults the paper used:
+# Adam betas 0.9/0.999, epsilon 1e-8; RMSprop decay 0.99, epsilon 1e-8; NAG
+# (Nesterov) momentum 0.9.
+_BASELINES = {
+    "Adam": "Adam",
+    "SGD": "Sgd",
+    "RMSprop": "RMSprop",
+    "NAG": "Nag",
+}
+OPTIMIZERS = ["L2L"] + list(_BASELINES)
+_OUTPUT_FORMATS = (".csv", ".npz")
+
+
+def _check_flags():
+  """Raises `util.UsageError` for bad flag values."""
+  if FLAGS.optimizer not in OPTIMIZERS:
+    raise util.UsageError("--optimizer={} is not a valid optimizer; valid "
+                          "optimizers: {}.".format(FLAGS.optimizer,
+                                                   ", ".join(OPTIMIZERS)))
+  if FLAGS.problem not in util.PROBLEM_NAMES:
+    raise util.UsageError("--problem={} is not a valid problem; valid "
+                          "problems: {}.".format(
+                              FLAGS.problem, ", ".join(util.PROBLEM_NAMES)))
+  for name in ("num_epochs", "num_steps"):
+    if FLAGS[name].value < 1:
+      raise util.UsageError("--{} must be at least 1, got {}.".format(
+          name, FLAGS[name].value))
+  if not (math.isfinite(FLAGS.learning_rate) and FLAGS.learning_rate > 0):
+    raise util.UsageError("--learning_rate must be positive, got {}.".format(
+        FLAGS.learning_rate))
+  if FLAGS.path is not None and not os.path.isdir(FLAGS.path):
+    raise util.UsageError("--path={} is not a folder of saved optimizer "
+                          "files.".format(FLAGS.path))
+  if FLAGS.output is not None:
+    if os.path.splitext(FLAGS.output)[1] not in _OUTPUT_FORMATS:
+      raise util.UsageError("--output={} must end in .csv or .npz.".format(
+          FLAGS.output))
+    if not os.path.isdir(os.path.dirname(os.path.abspath(FLAGS.output))):
+      raise util.UsageError("--output={}: its folder does not exist.".format(
+          FLAGS.output))
+
+
+def _optimizer_config():
+  """Returns `(problem, net_config, net_assignments)` for the flags."""
+  if FLAGS.optimizer == "L2L":
+    if FLAGS.path is None:
+      logging.warning("Evaluating untrained L2L optimizer")
+    return util.get_config(FLAGS.problem, FLAGS.path)
+  problem, _, _ = util.get_config(FLAGS.problem)
+  net_config = {FLAGS.optimizer: {
+      "net": _BASELINES[FLAGS.optimizer],
+      "net_options": {"learning_rate": FLAGS.learning_rate}}}
+  return problem, net_config, None
+
+
+def _write_losses(filename: str, losses: np.ndarray):
+  """Writes the losses `[num_epochs, num_steps]` to `filename`.
+
+  A `.csv` file has `#` comment lines naming the run, a header
+  `epoch,step_1,...,step_N`, then one row per epoch: the loss after each
+  step. A `.npz` file holds `losses` (the same array) and the run's flags
+  (`optimizer`, `problem`, `learning_rate`, `seed`, `path`; -1 for no seed).
+  The file is written under a temporary name, then moved into place.
+  """
+  run = {"optimizer": FLAGS.optimizer, "problem": FLAGS.problem,
+         "learning_rate": FLAGS.learning_rate,
+         "seed": -1 if FLAGS.seed is None else FLAGS.seed,
+         "path": (FLAGS.path or "") if FLAGS.optimizer == "L2L" else ""}
+  buffer = io.BytesIO()
+  if filename.endswith(".npz"):
+    np.savez(buffer, losses=losses, **run)
+  else:
+    text = io.StringIO()
+    for key, value in run.items():
+      text.write("# {}={}\n".format(key, value))
+    header = ",".join(["epoch"] + ["step_{}".format(s + 1)
+                                   for s in range(losses.shape[1])])
+    rows = np.column_stack([np.arange(1, losses.shape[0] + 1), losses])
+    np.savetxt(text, rows, delimiter=",", header=header, comments="",
+               fmt=["%d"] + ["%.9g"] * losses.shape[1])
+    buffer.write(text.getvalue().encode())
+  handle, temp_name = tempfile.mkstemp(
+      dir=os.path.dirname(os.path.abspath(filename)), suffix=".tmp")
+  with os.fdopen(handle, "wb") as f:
+    f.write(buffer.getvalue())
+  os.replace(temp_name, filename)
+
+
+def main(argv):
+  del argv  # Unused.
+  _check_flags()
+  if FLAGS.seed is not None:
+    tf.random.set_seed(FLAGS.seed)
+
+  problem, net_config, net_assignments = _optimizer_config()
+  optimizer = meta.MetaOptimizer(**net_config)
+  _, update, reset, cost_op, _ = optimizer.meta_loss(
+      problem, 1, net_assignments=net_assignments)
+
+  if FLAGS.seed is not None:
+    # The problem's random ops get their seeds when first traced: seeding
+    # just before gives every optimizer the same problem instances.
+    tf.random.set_seed(FLAGS.seed)
+    reset()
+    tf.random.set_seed(FLAGS.seed)
+    update()
+
+  losses = np.zeros([FLAGS.num_epochs, FLAGS.num_steps])
+  total_time = 0
+  total_cost = 0
+  for e in range(FLAGS.num_epochs):
+    start = timer()
+    reset()
+    for s in range(FLAGS.num_steps):
+      losses[e, s] = float(update().numpy())
+    total_time += timer() - start
+    total_cost += float(cost_op.numpy())
+
+  # Results.
+  util.print_stats("Epoch {}".format(FLAGS.num_epochs), total_cost,
+                   total_time, FLAGS.num_epochs)
+  if FLAGS.output is not None:
+    _write_losses(FLAGS.output, losses)
+
+
+if __name__ == "__main__":
+  util.run_main(main)

@@ -1,0 +1,266 @@
+# Copyright 2026 The learning-to-learn TF2 port authors.
+# Licensed under the Apache License, Version 2.0 (see LICENSE).
+"""Drives train.py and evaluate.py in subprocesses, as a user does."""
+
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+
+import numpy as np
+import pytest
+
+import networks
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+# Short runs of the simple problem: 5 unrolls of 4 steps per epoch.
+FAST = ["--problem=simple", "--num_steps=20", "--unroll_length=4"]
+
+
+def run(script, *args, timeout=300):
+  """Runs `python <script> args` from the repository root."""
+  command = [sys.executable] + (["-c", script] if "\n" in script else
+                                [os.path.join(REPO, script)]) + list(args)
+  return subprocess.run(command, cwd=REPO, capture_output=True, text=True,
+                        timeout=timeout)
+
+
+def assert_one_line_error(result, script, message):
+  """Non-zero exit, no traceback, and the error as stderr's last line."""
+  assert result.returncode != 0, result.stdout
+  assert "Traceback" not in result.stderr, result.stderr
+  last_line = result.stderr.strip().splitlines()[-1]
+  assert last_line.startswith(script + ": error: "), result.stderr
+  assert message in last_line
+
+
+def log_mean_final_errors(stdout):
+  return [float(line.split(":")[1]) for line in stdout.splitlines()
+          if line.startswith("Log Mean Final Error:")]
+
+
+def test_train_then_evaluate(tmp_path):
+  save_path = str(tmp_path / "simple")
+  result = run("train.py", *FAST, "--num_epochs=20", "--log_period=10",
+               "--evaluation_period=10", "--evaluation_epochs=3",
+               "--save_path=" + save_path, "--seed=1")
+  assert result.returncode == 0, result.stderr
+  assert "Epoch 10/20 (" in result.stdout and "left)" in result.stdout
+  assert "EVALUATION" in result.stdout
+  assert "Mean epoch time:" in result.stdout
+  assert len(log_mean_final_errors(result.stdout)) == 4
+  assert "Saving meta-optimizer to " + save_path in result.stdout
+  saved = networks.load(os.path.join(save_path, "cw.l2l"))
+  assert sorted(saved) == ["linear"]
+
+  output = str(tmp_path / "l2l.csv")
+  result = run("evaluate.py", "--problem=simple", "--optimizer=L2L",
+               "--path=" + save_path, "--num_epochs=2", "--num_steps=30",
+               "--output=" + output)
+  assert result.returncode == 0, result.stderr
+  assert result.stdout.splitlines()[0] == "Epoch 2"
+  [error] = log_mean_final_errors(result.stdout)
+  assert np.isfinite(error)
+  losses = np.loadtxt(output, delimiter=",", skiprows=6)
+  assert losses.shape == (2, 31)  # Epoch number, then 30 steps.
+  np.testing.assert_array_equal(losses[:, 0], [1, 2])
+  # The saved optimizer was trained to minimize x^2: the loss goes down.
+  assert losses[0, -1] < losses[0, 1]
+
+
+def test_evaluate_without_path_warns():
+  result = run("evaluate.py", "--problem=simple", "--num_epochs=1",
+               "--num_steps=5")
+  assert result.returncode == 0, result.stderr
+  assert "Evaluating untrained L2L optimizer" in result.stderr
+
+
+@pytest.mark.parametrize("optimizer", ["Adam", "SGD", "RMSprop", "NAG"])
+def test_evaluate_baselines_on_the_same_instances(tmp_path, optimizer):
+  """With a tiny learning rate every optimizer's first loss is the loss of
+  the instance: the same for every optimizer with the same seed."""
+  output = str(tmp_path / (optimizer + ".npz"))
+  result = run("evaluate.py", "--problem=quadratic", "--optimizer=" +
+               optimizer, "--learning_rate=1e-12", "--num_epochs=2",
+               "--num_steps=3", "--seed=7", "--output=" + output)
+  assert result.returncode == 0, result.stderr
+  with np.load(output) as data:
+    assert data["losses"].shape == (2, 3)
+    assert str(data["optimizer"]) == optimizer
+    first_losses = data["losses"][:, 0]
+  reference = str(tmp_path / "reference.npz")
+  run("evaluate.py", "--problem=quadratic", "--optimizer=SGD",
+      "--learning_rate=1e-12", "--num_epochs=2", "--num_steps=3",
+      "--seed=7", "--output=" + reference)
+  with np.load(reference) as data:
+    np.testing.assert_allclose(first_losses, data["losses"][:, 0], rtol=1e-5)
+  assert first_losses[0] != first_losses[1]  # A new instance each epoch.
+
+
+def test_evaluate_beyond_the_training_horizon(tmp_path):
+  output = str(tmp_path / "adam.csv")
+  result = run("evaluate.py", "--problem=simple", "--optimizer=Adam",
+               "--learning_rate=0.1", "--num_epochs=1", "--num_steps=200",
+               "--output=" + output)
+  assert result.returncode == 0, result.stderr
+  assert np.loadtxt(output, delimiter=",", skiprows=6).shape == (201,)
+
+
+TRAIN_BAD_INPUTS = [
+    (["--problem=cubic"], "--problem=cubic is not a valid problem"),
+    (["--unroll_length=0"], "--unroll_length must be at least 1, got 0"),
+    (["--num_steps=30", "--unroll_length=20"],
+     "--num_steps (30) must be a multiple of --unroll_length (20)"),
+    (["--num_epochs=0"], "--num_epochs must be at least 1"),
+    (["--learning_rate=-1"], "--learning_rate must be positive"),
+    (["--learning_rate=nan"], "--learning_rate must be positive"),
+]
+
+
+@pytest.mark.parametrize("args, message", TRAIN_BAD_INPUTS)
+def test_train_bad_input(tmp_path, args, message):
+  save_path = tmp_path / "run"
+  result = run("train.py", "--save_path=" + str(save_path), *args)
+  assert_one_line_error(result, "train.py", message)
+  assert not save_path.exists()
+
+
+def test_train_resume_without_save_path():
+  assert_one_line_error(run("train.py", "--resume"), "train.py",
+                        "--resume needs --save_path")
+
+
+def test_train_refuses_an_existing_save_path(tmp_path):
+  (tmp_path / "cw.l2l").write_bytes(b"precious")
+  result = run("train.py", "--save_path=" + str(tmp_path))
+  assert_one_line_error(result, "train.py", "already exists; pass --resume")
+  assert [p.name for p in tmp_path.iterdir()] == ["cw.l2l"]
+  assert (tmp_path / "cw.l2l").read_bytes() == b"precious"
+
+
+def test_train_resume_of_a_folder_without_run(tmp_path):
+  result = run("train.py", "--save_path=" + str(tmp_path), "--resume")
+  assert_one_line_error(result, "train.py", "holds no run to continue")
+
+
+def test_train_save_path_without_parent(tmp_path):
+  result = run("train.py", "--save_path=" + str(tmp_path / "a" / "b"))
+  assert_one_line_error(result, "train.py", "parent folder does not exist")
+
+
+EVALUATE_BAD_INPUTS = [
+    (["--optimizer=Adagrad"], "--optimizer=Adagrad is not a valid optimizer"),
+    (["--problem=cubic"], "--problem=cubic is not a valid problem"),
+    (["--path=/no/such/folder"], "is not a folder of saved optimizer files"),
+    (["--num_steps=0"], "--num_steps must be at least 1"),
+    (["--learning_rate=0"], "--learning_rate must be positive"),
+    (["--output=losses.txt"], "must end in .csv or .npz"),
+]
+
+
+@pytest.mark.parametrize("args, message", EVALUATE_BAD_INPUTS)
+def test_evaluate_bad_input(args, message):
+  assert_one_line_error(run("evaluate.py", *args), "evaluate.py", message)
+
+
+def test_evaluate_corrupt_path(tmp_path):
+  (tmp_path / "cw.l2l").write_bytes(b"garbage")
+  result = run("evaluate.py", "--path=" + str(tmp_path))
+  assert_one_line_error(result, "evaluate.py", "is not a valid .l2l file")
+
+
+def test_evaluate_path_without_the_net_file(tmp_path):
+  result = run("evaluate.py", "--path=" + str(tmp_path))
+  assert_one_line_error(result, "evaluate.py", "Cannot read optimizer file")
+
+
+def test_killed_run_keeps_its_optimizer_and_resumes(tmp_path):
+  save_path = tmp_path / "run"
+  args = [os.path.join(REPO, "train.py"), *FAST, "--log_period=5",
+          "--evaluation_period=5", "--evaluation_epochs=1",
+          "--checkpoint_period=5", "--save_path=" + str(save_path)]
+  process = subprocess.Popen([sys.executable] + args + ["--num_epochs=100000"],
+                             cwd=REPO, stdout=subprocess.DEVNULL,
+                             stderr=subprocess.DEVNULL)
+  try:
+    deadline = time.time() + 120
+    while not (save_path / "cw.l2l").exists():
+      assert time.time() < deadline and process.poll() is None
+      time.sleep(0.05)
+    time.sleep(0.5)
+  finally:
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+  saved = networks.load(str(save_path / "cw.l2l"))
+  assert np.all(np.isfinite(saved["linear"]["w"]))
+  checkpoints = sorted((save_path / "checkpoint").glob("ckpt-*.index"))
+  last_epoch = max(int(p.name[5:-6]) for p in checkpoints)
+
+  result = run(*args, "--num_epochs={}".format(last_epoch + 10), "--resume")
+  assert result.returncode == 0, result.stderr
+  epochs = [int(line.split()[1].split("/")[0])
+            for line in result.stdout.splitlines() if line.startswith("Epoch")]
+  assert epochs and epochs[0] > last_epoch
+  assert epochs[-1] == last_epoch + 10
+  networks.load(str(save_path / "cw.l2l"))
+
+
+def test_resume_with_other_flags_is_refused(tmp_path):
+  save_path = str(tmp_path / "run")
+  assert run("train.py", *FAST, "--num_epochs=2",
+             "--save_path=" + save_path).returncode == 0
+  result = run("train.py", "--problem=quadratic", "--num_steps=20",
+               "--unroll_length=4", "--save_path=" + save_path, "--resume")
+  assert_one_line_error(result, "train.py", "--problem=quadratic (the run "
+                        "used simple)")
+
+
+# Trains on x^2 times a factor that a patched run_epoch turns to NaN after
+# the first saved optimizer; keeps a copy of the saved file at that moment.
+NAN_RUN = textwrap.dedent("""
+    import shutil
+    import sys
+    import numpy as np
+    import tensorflow as tf
+    sys.path.insert(0, {repo!r})
+    import problems, train, util
+
+    factor = tf.Variable(1.0, trainable=False)
+
+    def simple():
+      def make_loss():
+        x = tf.Variable(tf.ones([]), name="x")
+        return tf.square(x) * factor
+      return make_loss
+
+    problems.simple = simple
+    run_epoch = util.run_epoch
+    calls = []
+
+    def poisoned_run_epoch(*args):
+      calls.append(1)
+      if len(calls) == {poison_at}:
+        shutil.copy({saved!r}, {saved!r} + ".before")
+        factor.assign(np.nan)
+      return run_epoch(*args)
+
+    util.run_epoch = poisoned_run_epoch
+    util.run_main(train.main)
+    """)
+
+
+def test_nan_never_reaches_the_saved_optimizer(tmp_path):
+  save_path = tmp_path / "run"
+  saved = str(save_path / "cw.l2l")
+  # Epochs 1-2 train, epoch 2 is evaluated once and saved; NaN from call 4.
+  script = NAN_RUN.format(repo=REPO, poison_at=4, saved=saved)
+  result = run(script, *FAST, "--num_epochs=50", "--evaluation_period=2",
+               "--evaluation_epochs=1", "--save_path=" + str(save_path))
+  assert_one_line_error(result, "-c", "5 epochs in a row ended with a "
+                        "non-finite loss")
+  assert "meta-optimizer update(s) skipped" in result.stderr
+  with open(saved, "rb") as f, open(saved + ".before", "rb") as before:
+    assert f.read() == before.read()
+  assert np.all(np.isfinite(networks.load(saved)["linear"]["w"]))
