@@ -10,6 +10,7 @@ whenever the evaluation improves, and keeps a checkpoint from which
 `--resume` continues a stopped or killed run.
 """
 
+import importlib.util
 import json
 import math
 import os
@@ -82,6 +83,10 @@ def _check_flags():
   if FLAGS.problem not in util.PROBLEM_NAMES:
     raise util.UsageError("--problem={} is not a valid problem; valid problems: "
                      "{}.".format(FLAGS.problem, ", ".join(util.PROBLEM_NAMES)))
+  if FLAGS.logdir is not None and importlib.util.find_spec(
+      "tensorboard") is None:
+    raise util.UsageError("--logdir needs the tensorboard package: "
+                          "python -m pip install tensorboard")
   if FLAGS.resume and FLAGS.save_path is None:
     raise util.UsageError("--resume needs --save_path, the folder of the run to "
                      "continue.")

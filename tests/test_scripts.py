@@ -264,3 +264,20 @@ def test_nan_never_reaches_the_saved_optimizer(tmp_path):
   with open(saved, "rb") as f, open(saved + ".before", "rb") as before:
     assert f.read() == before.read()
   assert np.all(np.isfinite(networks.load(saved)["linear"]["w"]))
+
+
+def test_tensorboard_scalars(tmp_path):
+  import tensorflow as tf  # pylint: disable=g-import-not-at-top
+  logdir = tmp_path / "logs"
+  result = run("train.py", *FAST, "--num_epochs=4", "--log_period=2",
+               "--evaluation_period=2", "--evaluation_epochs=1",
+               "--logdir=" + str(logdir))
+  assert result.returncode == 0, result.stderr
+  tags = set()
+  for events in logdir.glob("events.out.tfevents.*"):
+    for record in tf.data.TFRecordDataset(str(events)):
+      event = tf.compat.v1.Event.FromString(record.numpy())
+      tags.update(value.tag for value in event.summary.value)
+  assert {"train/final_loss", "train/epoch_time",
+          "train/log_mean_final_error",
+          "evaluation/log_mean_final_error"} <= tags
