@@ -281,3 +281,19 @@ def test_tensorboard_scalars(tmp_path):
   assert {"train/final_loss", "train/epoch_time",
           "train/log_mean_final_error",
           "evaluation/log_mean_final_error"} <= tags
+
+
+def test_seed_makes_a_run_repeat(tmp_path):
+  """Random nets and random problem instances, twice with one seed: the
+  same statistics and byte-identical saved optimizers."""
+  outputs = []
+  for name in ("first", "second"):
+    save_path = tmp_path / name
+    result = run("train.py", "--problem=quadratic", "--num_steps=20",
+                 "--unroll_length=10", "--num_epochs=4", "--log_period=2",
+                 "--evaluation_period=2", "--evaluation_epochs=2",
+                 "--seed=3", "--save_path=" + str(save_path))
+    assert result.returncode == 0, result.stderr
+    outputs.append((log_mean_final_errors(result.stdout),
+                    (save_path / "cw.l2l").read_bytes()))
+  assert outputs[0] == outputs[1]
