@@ -39,6 +39,9 @@ flags.DEFINE_string("problem", "simple", "Type of problem.")
 flags.DEFINE_integer("num_steps", 100,
                      "Number of optimization steps per epoch.")
 flags.DEFINE_float("learning_rate", 0.001, "Learning rate.")
+flags.DEFINE_string("data_dir", None,
+                    "Folder of the data files of the MNIST and CIFAR-10 "
+                    "problems (see README).")
 flags.DEFINE_string("output", None,
                     "File for the loss after every step of every epoch: "
                     ".csv or .npz.")
@@ -86,31 +89,39 @@ def _check_flags():
 
 
 def _optimizer_config():
-  """Returns `(problem, net_config, net_assignments)` for the flags."""
+  """Returns `(problem, net_config, net_assignments)` for the flags.
+
+  Every optimizer is evaluated on the test split of the data problems (the
+  original used it for L2L only, and the training split for Adam).
+  """
   if FLAGS.optimizer == "L2L":
     if FLAGS.path is None:
       logging.warning("Evaluating untrained L2L optimizer")
-    return util.get_config(FLAGS.problem, FLAGS.path)
-  problem, _, _ = util.get_config(FLAGS.problem)
+    return util.get_config(FLAGS.problem, FLAGS.path, mode="test",
+                           data_dir=FLAGS.data_dir)
+  problem, _, _ = util.get_config(FLAGS.problem, mode="test",
+                                  data_dir=FLAGS.data_dir)
   net_config = {FLAGS.optimizer: {
       "net": _BASELINES[FLAGS.optimizer],
       "net_options": {"learning_rate": FLAGS.learning_rate}}}
   return problem, net_config, None
 
 
-def _write_losses(filename: str, losses: np.ndarray):
+def _write_losses(filename: str, losses: np.ndarray, data_source: str):
   """Writes the losses `[num_epochs, num_steps]` to `filename`.
 
   A `.csv` file has `#` comment lines naming the run, a header
   `epoch,step_1,...,step_N`, then one row per epoch: the loss after each
   step. A `.npz` file holds `losses` (the same array) and the run's flags
-  (`optimizer`, `problem`, `learning_rate`, `seed`, `path`; -1 for no seed).
+  (`optimizer`, `problem`, `learning_rate`, `seed`, `path`; -1 for no seed)
+  and `data`, where the data came from (empty for problems without data).
   The file is written under a temporary name, then moved into place.
   """
   run = {"optimizer": FLAGS.optimizer, "problem": FLAGS.problem,
          "learning_rate": FLAGS.learning_rate,
          "seed": -1 if FLAGS.seed is None else FLAGS.seed,
-         "path": (FLAGS.path or "") if FLAGS.optimizer == "L2L" else ""}
+         "path": (FLAGS.path or "") if FLAGS.optimizer == "L2L" else "",
+         "data": data_source}
   buffer = io.BytesIO()
   if filename.endswith(".npz"):
     np.savez(buffer, losses=losses, **run)
@@ -138,6 +149,8 @@ def main(argv):
     tf.random.set_seed(FLAGS.seed)
 
   problem, net_config, net_assignments = _optimizer_config()
+  if hasattr(problem, "data_source"):
+    logging.info("Data: %s", problem.data_source)
   optimizer = meta.MetaOptimizer(**net_config)
   _, update, reset, cost_op, _ = optimizer.meta_loss(
       problem, 1, net_assignments=net_assignments)
@@ -165,7 +178,7 @@ def main(argv):
   util.print_stats("Epoch {}".format(FLAGS.num_epochs), total_cost,
                    total_time, FLAGS.num_epochs)
   if FLAGS.output is not None:
-    _write_losses(FLAGS.output, losses)
+    _write_losses(FLAGS.output, losses, getattr(problem, "data_source", ""))
 
 
 if __name__ == "__main__":

@@ -191,18 +191,20 @@ class _Problem:
 
 def _make_nets(variables: Sequence[tf.Variable],
                config: Dict[str, Dict[str, Any]],
-               net_assignments: Optional[Sequence[Tuple[str, Sequence[str]]]]):
-  """Creates the optimizer networks and assigns variables to them.
+               net_assignments: Optional[Sequence[Tuple[str, Sequence[str]]]],
+               nets: Dict[str, networks.Network]):
+  """Assigns variables to the optimizer networks, creating missing nets.
 
   Args:
     variables: The optimizee variables.
     config: `{net key: networks.factory arguments}`.
     net_assignments: `None` (the only net takes every variable) or
         `[(net key, [variable names])]`.
+    nets: `{key: network}` of the nets created so far; the nets this
+        assignment needs and that are missing are created and added.
 
   Returns:
-    `(nets, assignments)`: `{key: network}` and `[(key, [variable
-    indices])]`, in the order of `net_assignments`.
+    `[(key, [variable indices])]`, in the order of `net_assignments`.
 
   Raises:
     ValueError: For default assignments with several nets, a repeated or
@@ -222,10 +224,9 @@ def _make_nets(variables: Sequence[tf.Variable],
     for i, name in enumerate(names):
       by_name[name].append(i)
 
-  nets = {}
   assignments = []
   for key, var_names in net_assignments:
-    if key in nets:
+    if key in dict(assignments):
       raise ValueError("Repeated netid in net_assignments: {!r}.".format(key))
     if key not in config:
       raise ValueError("net_assignments names net {!r}, which is not "
@@ -247,11 +248,12 @@ def _make_nets(variables: Sequence[tf.Variable],
                   "creates more than once" if by_name.get(name) else
                   "does not create", list(by_name)))
         subset.append(by_name[name][0])
-    nets[key] = networks.factory(**config[key])
+    if key not in nets:
+      nets[key] = networks.factory(**config[key])
     assignments.append((key, subset))
     logging.info("Net: %s, subset: %s", key,
                  [_variable_name(variables[i]) for i in subset])
-  return nets, assignments
+  return assignments
 
 
 class _Program:
@@ -307,7 +309,8 @@ class _UnrolledOptimization:
                assignments: Sequence[Tuple[str, Sequence[int]]],
                len_unroll: int, second_derivatives: bool):
     self._problem = problem
-    self._nets = nets
+    # Only the nets assigned variables take part (and are trained).
+    self._nets = {key: nets[key] for key, _ in assignments}
     self._assignments = assignments
     self._len_unroll = len_unroll
     self._second_derivatives = second_derivatives
@@ -485,7 +488,7 @@ class MetaOptimizer:
           two layers of 20 units, `LogAndSign` preprocessing with `k=5` and
           output scale 0.01, the original's default.
     """
-    self._nets = None
+    self._nets = {}
     self._meta_adam = None
     self._config = kwargs or {"coordinatewise": DEFAULT_NET_CONFIG}
 
@@ -504,7 +507,7 @@ class MetaOptimizer:
     Raises:
       RuntimeError: Before `meta_loss` or `meta_minimize` created the nets.
     """
-    if self._nets is None:
+    if not self._nets:
       raise RuntimeError("MetaOptimizer.save: no nets yet; call meta_loss or "
                          "meta_minimize first.")
     result = {}
@@ -555,11 +558,11 @@ class MetaOptimizer:
                  [_variable_name(v) for v in problem.x])
     logging.info("Problem variables: %s",
                  [_variable_name(v) for v in problem.constants])
-    nets, assignments = _make_nets(problem.x, self._config, net_assignments)
-    self._nets = nets
-    unrolled = _UnrolledOptimization(problem, nets, assignments, len_unroll,
-                                     second_derivatives)
-    for key, net in nets.items():
+    assignments = _make_nets(problem.x, self._config, net_assignments,
+                             self._nets)
+    unrolled = _UnrolledOptimization(problem, self._nets, assignments,
+                                     len_unroll, second_derivatives)
+    for key, net in self._nets.items():
       logging.info("Optimizer '%s' variables: %s", key,
                    [_variable_name(v) for v in net.variables])
     if jit_compile is None:

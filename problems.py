@@ -10,9 +10,13 @@ the trainable variables, so every call must create the same variables in the
 same order.
 """
 
+import itertools
 from typing import Any, Callable, Dict, Optional, Sequence
 
+import sonnet as snt
 import tensorflow as tf
+
+import datasets
 
 MakeLoss = Callable[[], tf.Tensor]
 
@@ -118,4 +122,151 @@ def ensemble(problems: Sequence[Dict[str, Any]],
         loss += loss_p
     return loss
 
+  return build
+
+
+# The original's initializers of the optimizee networks: N(0, 0.01).
+_NN_INITIALIZERS = {
+    "w_init": snt.initializers.RandomNormal(stddev=0.01),
+    "b_init": snt.initializers.RandomNormal(stddev=0.01),
+}
+_ACTIVATIONS = {"sigmoid": tf.sigmoid, "relu": tf.nn.relu}
+# Sonnet 1's batch norm epsilon, which the original used.
+_BATCH_NORM_EPS = 1e-3
+
+
+def _xent_loss(logits: tf.Tensor, labels: tf.Tensor) -> tf.Tensor:
+  """Mean softmax cross-entropy of `logits` [batch, classes], `labels`
+  [batch]."""
+  return tf.reduce_mean(tf.nn.sparse_softmax_cross_entropy_with_logits(
+      logits=logits, labels=labels))
+
+
+def _random_batch(images: tf.Tensor, labels: tf.Tensor, batch_size: int):
+  """Draws `batch_size` examples uniformly at random, with replacement.
+
+  Args:
+    images: uint8 `Tensor` `[num_examples, height, width, channels]`.
+    labels: int64 `Tensor` `[num_examples]`.
+    batch_size: Number of examples.
+
+  Returns:
+    `(images, labels)`: float32 images in [0, 1] and their labels.
+  """
+  indices = tf.random.uniform([batch_size], 0, images.shape[0],
+                              dtype=tf.int64)
+  batch = tf.cast(tf.gather(images, indices), tf.float32) / 255.0
+  return batch, tf.gather(labels, indices)
+
+
+def _device_data(dataset: datasets.Dataset):
+  """The dataset's arrays as tensors, on the default device."""
+  return tf.constant(dataset.images), tf.constant(dataset.labels)
+
+
+def mnist(layers: Sequence[int], activation: str = "sigmoid",
+          batch_size: int = 128, mode: str = "train",
+          data_dir: Optional[str] = None) -> MakeLoss:
+  """MNIST classification with a multi-layer perceptron.
+
+  Args:
+    layers: Sizes of the hidden layers.
+    activation: `"sigmoid"` or `"relu"`.
+    batch_size: Minibatch size, drawn anew at every step.
+    mode: Data split, `"train"` or `"test"`.
+    data_dir: Folder of the MNIST files; see `datasets.load_mnist` for the
+        formats and what happens without it.
+
+  Returns:
+    `make_loss` building an MLP (`snt.Flatten`, `snt.nets.MLP` named `mlp`
+    with `N(0, 0.01)` initial weights and biases, 10 outputs) and returning
+    its mean cross-entropy on a random minibatch.
+
+  Raises:
+    ValueError: For an unknown activation or mode, or malformed data files.
+    IOError: If the data cannot be found.
+  """
+  if activation not in _ACTIVATIONS:
+    raise ValueError("{} activation not supported; supported: {}.".format(
+        activation, ", ".join(_ACTIVATIONS)))
+  data = datasets.load_mnist(mode, data_dir)
+  images, labels = _device_data(data)
+
+  def build():
+    batch_images, batch_labels = _random_batch(images, labels, batch_size)
+    mlp = snt.nets.MLP(list(layers) + [datasets.NUM_CLASSES],
+                       activation=_ACTIVATIONS[activation], name="mlp",
+                       **_NN_INITIALIZERS)
+    return _xent_loss(mlp(snt.Flatten()(batch_images)), batch_labels)
+
+  build.data_source = data.source
+  return build
+
+
+def _batch_norm(name: str) -> snt.BatchNorm:
+  """Batch norm with an offset and no scale, as Sonnet 1's default."""
+  return snt.BatchNorm(create_scale=False, create_offset=True,
+                       eps=_BATCH_NORM_EPS, name=name)
+
+
+def cifar10(path: str, conv_channels: Optional[Sequence[int]] = None,
+            linear_layers: Optional[Sequence[int]] = None,
+            batch_norm: bool = True, batch_size: int = 128,
+            mode: str = "train",
+            classes: Optional[Sequence[int]] = None) -> MakeLoss:
+  """CIFAR-10 classification with a convolutional network.
+
+  Args:
+    path: Folder holding `cifar-10-batches-bin/` (downloaded there when
+        missing and online).
+    conv_channels: Output channels of the 5x5 convolutions.
+    linear_layers: Sizes of the hidden linear layers.
+    batch_norm: Whether to batch-normalize (offset only) after each
+        convolution and hidden linear layer. The moving statistics are
+        problem state, not optimizee parameters.
+    batch_size: Minibatch size, drawn anew at every step.
+    mode: Data split, `"train"` or `"test"`.
+    classes: Optional subset of the labels to classify (relabelled in the
+        given order); the network then has `len(classes)` outputs.
+
+  Returns:
+    `make_loss` building the network (under `conv_net_2d/`: `conv_2d_<i>`,
+    `batch_norm_<i>`, each followed by ReLU and 2x2 max-pooling; then
+    `snt.Flatten` and `snt.nets.MLP` named `mlp`, with `mlp/batch_norm...`
+    before each hidden ReLU) and returning its mean cross-entropy on a
+    random minibatch.
+
+  Raises:
+    ValueError: For an unknown mode, or malformed data files.
+    IOError: If the data cannot be found or downloaded.
+  """
+  data = datasets.load_cifar10(path, mode, classes)
+  images, labels = _device_data(data)
+  num_classes = datasets.NUM_CLASSES if classes is None else len(classes)
+
+  def build():
+    x, batch_labels = _random_batch(images, labels, batch_size)
+    with tf.name_scope("conv_net_2d"):
+      for i, channels in enumerate(conv_channels or ()):
+        x = snt.Conv2D(channels, kernel_shape=5, stride=1, padding="SAME",
+                       name="conv_2d_{}".format(i), **_NN_INITIALIZERS)(x)
+        if batch_norm:
+          x = _batch_norm("batch_norm_{}".format(i))(x, is_training=True)
+        x = tf.nn.max_pool2d(tf.nn.relu(x), ksize=2, strides=2,
+                             padding="SAME")
+    hidden_layer = itertools.count()
+
+    def linear_activation(h):
+      if batch_norm:
+        i = next(hidden_layer)
+        name = "batch_norm" if i == 0 else "batch_norm_{}".format(i)
+        h = _batch_norm(name)(h, is_training=True)
+      return tf.nn.relu(h)
+
+    mlp = snt.nets.MLP(list(linear_layers or ()) + [num_classes],
+                       activation=linear_activation, name="mlp",
+                       **_NN_INITIALIZERS)
+    return _xent_loss(mlp(snt.Flatten()(x)), batch_labels)
+
+  build.data_source = data.source
   return build

@@ -53,6 +53,9 @@ flags.DEFINE_integer("seed", None,
                      "Seed of TensorFlow's random numbers; a run with a seed "
                      "repeats exactly on the CPU.")
 flags.DEFINE_string("logdir", None, "Folder for TensorBoard scalars.")
+flags.DEFINE_string("data_dir", None,
+                    "Folder of the data files of the MNIST and CIFAR-10 "
+                    "problems (see README).")
 flags.DEFINE_integer("max_nonfinite_epochs", 5,
                      "Stop after this many epochs in a row whose final loss "
                      "is NaN or infinite.")
@@ -262,7 +265,10 @@ def main(argv):
     tf.random.set_seed(FLAGS.seed)
 
   # Problem.
-  problem, net_config, net_assignments = util.get_config(FLAGS.problem)
+  problem, net_config, net_assignments = util.get_config(
+      FLAGS.problem, data_dir=FLAGS.data_dir)
+  if hasattr(problem, "data_source"):
+    logging.info("Data: %s", problem.data_source)
 
   # Optimizer setup.
   optimizer = meta.MetaOptimizer(**net_config)

@@ -12,6 +12,7 @@ from absl import app
 import numpy as np
 import tensorflow as tf
 
+import datasets
 import meta
 import problems
 
@@ -77,7 +78,8 @@ def get_default_net_config(name: str, path: Optional[str]) -> Dict[str, Any]:
               net_path=get_net_path(name, path))
 
 
-def _simple_config(path):
+def _simple_config(path, mode, data_dir):
+  del mode, data_dir  # No data.
   net_config = {"cw": {
       "net": "CoordinateWiseDeepLSTM",
       "net_options": {"layers": (), "initializer": "zeros"},
@@ -86,7 +88,8 @@ def _simple_config(path):
   return problems.simple(), net_config, None
 
 
-def _simple_multi_config(path):
+def _simple_multi_config(path, mode, data_dir):
+  del mode, data_dir  # No data.
   net_config = {
       "cw": {
           "net": "CoordinateWiseDeepLSTM",
@@ -102,7 +105,8 @@ def _simple_multi_config(path):
   return problems.simple_multi_optimizer(), net_config, net_assignments
 
 
-def _quadratic_config(path):
+def _quadratic_config(path, mode, data_dir):
+  del mode, data_dir  # No data.
   net_config = {"cw": {
       "net": "CoordinateWiseDeepLSTM",
       "net_options": {"layers": (20, 20)},
@@ -111,30 +115,108 @@ def _quadratic_config(path):
   return problems.quadratic(batch_size=128, num_dims=10), net_config, None
 
 
+def _mnist_config(layers, activation="sigmoid"):
+  """The MNIST MLP with the given hidden layers (the paper's variants)."""
+  def config(path, mode, data_dir):
+    problem = problems.mnist(layers=layers, activation=activation, mode=mode,
+                             data_dir=data_dir)
+    return problem, {"cw": get_default_net_config("cw", path)}, None
+  return config
+
+
+# The original's CIFAR-10 network.
+_CIFAR_CONV_CHANNELS = (16, 16, 16)
+_CIFAR_LINEAR_LAYERS = (32,)
+# The original downloaded CIFAR-10 into ./cifar10 when no folder was given.
+_CIFAR_DEFAULT_PATH = "cifar10"
+
+
+def _cifar_problem(mode, data_dir, classes=None):
+  return problems.cifar10(data_dir or _CIFAR_DEFAULT_PATH,
+                          conv_channels=_CIFAR_CONV_CHANNELS,
+                          linear_layers=_CIFAR_LINEAR_LAYERS, mode=mode,
+                          classes=classes)
+
+
+def _cifar_config(path, mode, data_dir):
+  return (_cifar_problem(mode, data_dir),
+          {"cw": get_default_net_config("cw", path)}, None)
+
+
+def _cifar_multi_config(path, mode, data_dir):
+  """Convolution kernels to one net, every other parameter to another."""
+  num_conv = len(_CIFAR_CONV_CHANNELS)
+  conv_vars = ["conv_net_2d/conv_2d_{}/w".format(i) for i in range(num_conv)]
+  fc_vars = ["conv_net_2d/conv_2d_{}/b".format(i) for i in range(num_conv)]
+  fc_vars += ["conv_net_2d/batch_norm_{}/offset".format(i)
+              for i in range(num_conv)]
+  fc_vars += ["mlp/linear_{}/{}".format(i, v)
+              for i in range(len(_CIFAR_LINEAR_LAYERS) + 1) for v in "wb"]
+  fc_vars += ["mlp/batch_norm/offset"]
+  net_config = {
+      "conv": get_default_net_config("conv", path),
+      "fc": get_default_net_config("fc", path)
+  }
+  return (_cifar_problem(mode, data_dir), net_config,
+          [("conv", conv_vars), ("fc", fc_vars)])
+
+
+def _cifar_subset_config(num_classes):
+  """CIFAR-<num_classes>: evaluated (mode "test") on the first
+  `num_classes` labels, trained (mode "train") on the other, held-out
+  labels, so that the optimizer never trains on the classes it is tested
+  on (the paper's CIFAR-5 and CIFAR-2)."""
+  def config(path, mode, data_dir):
+    if mode == "test":
+      classes = list(range(num_classes))
+    else:
+      classes = list(range(num_classes, datasets.NUM_CLASSES))
+    return (_cifar_problem(mode, data_dir, classes),
+            {"cw": get_default_net_config("cw", path)}, None)
+  return config
+
+
 _CONFIGS = {
     "simple": _simple_config,
     "simple-multi": _simple_multi_config,
     "quadratic": _quadratic_config,
+    "mnist": _mnist_config(layers=(20,)),
+    "mnist-wider": _mnist_config(layers=(40,)),
+    "mnist-deeper": _mnist_config(layers=(20, 20)),
+    "mnist-relu": _mnist_config(layers=(20,), activation="relu"),
+    "cifar": _cifar_config,
+    "cifar-multi": _cifar_multi_config,
+    "cifar5": _cifar_subset_config(5),
+    "cifar2": _cifar_subset_config(2),
 }
 
 PROBLEM_NAMES: List[str] = list(_CONFIGS)
 
 
-def get_config(problem_name: str, path: Optional[str] = None):
+def get_config(problem_name: str, path: Optional[str] = None,
+               mode: Optional[str] = None, data_dir: Optional[str] = None):
   """Returns the configuration of a named problem.
 
   Args:
     problem_name: One of `PROBLEM_NAMES`.
     path: Optional folder of saved nets (`<net key>.l2l`) to load.
+    mode: Data split of the data problems, `"train"` or `"test"`; by default,
+        as in the original, `"train"` without `path` and `"test"` with it.
+    data_dir: Folder of the data files (MNIST: `mnist.npz` or the IDX files;
+        CIFAR-10: the folder holding `cifar-10-batches-bin/`, by default
+        `./cifar10`).
 
   Returns:
     `(problem, net_config, net_assignments)`: the `make_loss` callable, the
     `MetaOptimizer` keyword arguments and the `net_assignments`.
 
   Raises:
-    ValueError: For an unknown problem name.
+    ValueError: For an unknown problem name, or malformed data files.
+    IOError: If a data problem's files cannot be found.
   """
   if problem_name not in _CONFIGS:
     raise ValueError("{} is not a valid problem; valid problems: {}.".format(
         problem_name, ", ".join(PROBLEM_NAMES)))
-  return _CONFIGS[problem_name](path)
+  if mode is None:
+    mode = "train" if path is None else "test"
+  return _CONFIGS[problem_name](path, mode, data_dir)

@@ -513,3 +513,19 @@ def test_checkpoint_items_restore_training_state(tmp_path):
 def test_checkpoint_items_before_meta_minimize():
   with pytest.raises(RuntimeError, match="call meta_minimize first"):
     meta.MetaOptimizer().checkpoint_items()
+
+
+def test_meta_loss_after_meta_minimize_uses_the_trained_nets():
+  """One MetaOptimizer holds one set of nets: an evaluation unroll built
+  after training uses the trained weights."""
+  optimizer = meta.MetaOptimizer(**linear_net_config(initializer="zeros"))
+  # One Adam step: the nets with which the Torch reference's second unroll
+  # (from x = 1) ends at 0.7325327.
+  train(optimizer.meta_minimize(problems.simple(), 5), 1, 1)
+  trained = optimizer.save()["net"]["linear"]["w"]
+  evaluation = optimizer.meta_loss(problems.simple(), 5)
+  evaluation.reset()
+  assert float(evaluation.update().numpy()) == pytest.approx(0.7325327,
+                                                             abs=1e-4)
+  np.testing.assert_array_equal(optimizer.save()["net"]["linear"]["w"],
+                                trained)

@@ -180,7 +180,7 @@ def test_nag_matches_numpy():
     update, state = net(tf.constant(g), state)
     velocity = momentum * velocity + g
     np.testing.assert_allclose(update.numpy(), -lr * (g + momentum * velocity),
-                               rtol=1e-5)
+                               rtol=1e-5, atol=1e-6)
 
 
 def _sonnet1_lstm_step(inputs, hidden, cell, w_gates, b_gates, forget_bias):

