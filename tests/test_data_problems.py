@@ -224,9 +224,25 @@ def test_cifar_multi_with_kernel_lstm_lowers_the_meta_loss(data_dir):
   assert after < before
 
 
+@pytest.mark.parametrize("make_problem", [
+    lambda d: problems.mnist((8,), data_dir=d, batch_size=16),
+    lambda d: problems.cifar10(d, conv_channels=(4,), linear_layers=(8,),
+                               batch_size=8)], ids=["mnist", "cifar"])
+def test_data_problems_compile_with_xla(data_dir, make_problem):
+  """Minibatch sampling, batch norm updates and all run inside the XLA
+  program (no fallback)."""
+  ops = meta.MetaOptimizer().meta_minimize(make_problem(data_dir), 3,
+                                           jit_compile=True)
+  ops.reset()
+  costs = [float(ops.step().numpy()) for _ in range(2)]
+  assert ops.step.uses_xla
+  assert all(np.isfinite(costs))
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("name", ["cifar", "cifar-multi", "cifar5", "cifar2",
-                                  "mnist-deeper"])
+                                  "mnist-wider", "mnist-deeper",
+                                  "mnist-relu"])
 def test_full_size_configs_lower_the_meta_loss(data_dir, name):
   problem, net_config, net_assignments = util.get_config(name,
                                                          data_dir=data_dir)
