@@ -69,10 +69,7 @@ def _check_flags():
     raise util.UsageError("--problem={} is not a valid problem; valid "
                           "problems: {}.".format(
                               FLAGS.problem, ", ".join(util.PROBLEM_NAMES)))
-  for name in ("num_epochs", "num_steps"):
-    if FLAGS[name].value < 1:
-      raise util.UsageError("--{} must be at least 1, got {}.".format(
-          name, FLAGS[name].value))
+  util.check_positive_flags(FLAGS, ("num_epochs", "num_steps"))
   if not (math.isfinite(FLAGS.learning_rate) and FLAGS.learning_rate > 0):
     raise util.UsageError("--learning_rate must be positive, got {}.".format(
         FLAGS.learning_rate))

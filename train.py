@@ -72,14 +72,8 @@ def _check_flags():
   positive = ("num_epochs", "log_period", "evaluation_period",
               "evaluation_epochs", "num_steps", "unroll_length",
               "checkpoint_period", "max_nonfinite_epochs")
-  for name in positive:
-    if FLAGS[name].value < 1:
-      raise util.UsageError("--{} must be at least 1, got {}.".format(
-          name, FLAGS[name].value))
-  if FLAGS.num_steps % FLAGS.unroll_length:
-    raise util.UsageError(
-        "--num_steps ({}) must be a multiple of --unroll_length ({}).".format(
-            FLAGS.num_steps, FLAGS.unroll_length))
+  util.check_positive_flags(FLAGS, positive)
+  util.check_unroll_flags(FLAGS.num_steps, FLAGS.unroll_length)
   if not (math.isfinite(FLAGS.learning_rate) and FLAGS.learning_rate > 0):
     raise util.UsageError("--learning_rate must be positive, got {}.".format(
         FLAGS.learning_rate))

@@ -21,6 +21,22 @@ class UsageError(Exception):
   """Bad input to a script: reported as one line on stderr."""
 
 
+def check_positive_flags(flag_values, names: Sequence[str]):
+  """Raises `UsageError` unless every integer flag in `names` is at least 1."""
+  for name in names:
+    if flag_values[name].value < 1:
+      raise UsageError("--{} must be at least 1, got {}.".format(
+          name, flag_values[name].value))
+
+
+def check_unroll_flags(num_steps: int, unroll_length: int):
+  """Raises `UsageError` unless an epoch is a whole number of unrolls."""
+  if num_steps % unroll_length:
+    raise UsageError(
+        "--num_steps ({}) must be a multiple of --unroll_length ({}).".format(
+            num_steps, unroll_length))
+
+
 def run_main(main: Callable[[List[str]], Any]):
   """Runs an absl `main`; bad input ends it with one line on stderr
   (`<script>: error: <message>`) and exit status 1, never a traceback."""

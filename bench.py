@@ -1,0 +1,223 @@
+# Copyright 2026 The learning-to-learn TF2 port authors.
+# Licensed under the Apache License, Version 2.0 (see LICENSE).
+"""Benchmark: seconds per meta-training and evaluation epoch.
+
+    python bench.py --problem=mnist --num_epochs=10 --json=bench.json
+
+A training epoch is what `train.py` runs: `reset()` then `num_steps //
+unroll_length` calls of `step()` (an unroll, its meta-gradient and an Adam
+step on the nets). An evaluation epoch is what `evaluate.py` runs: `reset()`
+then `num_steps` calls of `update()` on one-step unrolls. A warm-up epoch,
+not timed, absorbs tracing and compilation; its duration is reported as
+`compile_s`.
+"""
+
+import json
+import os
+import resource
+import statistics
+import sys
+import time
+
+# TensorFlow's C++ start-up messages would bury the report.
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
+from absl import flags  # pylint: disable=g-import-not-at-top
+from absl import logging
+import numpy as np
+import tensorflow as tf
+
+import meta
+import util
+
+FLAGS = flags.FLAGS
+flags.DEFINE_enum("problem", "mnist", ["quadratic", "mnist", "cifar"],
+                  "Problem to time (the configurations of util.get_config).")
+flags.DEFINE_integer("num_epochs", 10, "Timed epochs per phase.")
+flags.DEFINE_integer("num_steps", 100, "Optimization steps per epoch.")
+flags.DEFINE_integer("unroll_length", 20, "Steps per unroll.")
+flags.DEFINE_enum("phases", "train,evaluate",
+                  ["train,evaluate", "train", "evaluate"],
+                  "Which epochs to time.")
+flags.DEFINE_enum("xla", "auto", ["auto", "on", "off"],
+                  "Compile with XLA: auto (on a GPU only), on or off.")
+flags.DEFINE_enum("device", "auto", ["auto", "cpu", "gpu"],
+                  "Device to run on; auto is the GPU when there is one.")
+flags.DEFINE_string("data_dir", None, "Data folder of the MNIST and CIFAR "
+                    "problems (see README).")
+flags.DEFINE_string("json", None,
+                    "File to write the results to as JSON ('-': stdout).")
+
+# Forward matmul/convolution FLOPs of one evaluation of each problem's loss,
+# for the configurations of util.get_config (batch 128): the quadratic's
+# batched matrix-vector products, the MNIST MLP 784-20-10, and the CIFAR net
+# (5x5 convolutions of 16 channels at 32x32, 16x16 and 8x8, then 256-32-10).
+_BATCH = 128
+LOSS_FORWARD_FLOPS = {
+    "quadratic": 2 * _BATCH * 10 * 10,
+    "mnist": 2 * _BATCH * (784 * 20 + 20 * 10),
+    "cifar": 2 * _BATCH * (32 * 32 * 25 * 3 * 16 + 16 * 16 * 25 * 16 * 16 +
+                           8 * 8 * 25 * 16 * 16 + 4 * 4 * 16 * 32 + 32 * 10),
+}
+# A loss evaluation with its gradient costs about three forward passes.
+_FORWARD_AND_GRADIENT = 3
+
+
+def _check_flags():
+  util.check_positive_flags(FLAGS, ("num_epochs", "num_steps",
+                                    "unroll_length"))
+  util.check_unroll_flags(FLAGS.num_steps, FLAGS.unroll_length)
+  if FLAGS.device == "gpu" and not tf.config.list_logical_devices("GPU"):
+    raise util.UsageError("--device=gpu, but TensorFlow sees no GPU.")
+
+
+def lstm_flops_per_coordinate(net_options, num_features: int):
+  """Matmul FLOPs of a coordinatewise LSTM net for one coordinate and step.
+
+  Args:
+    net_options: The net's `net_options` (its `layers`).
+    num_features: Inputs per coordinate after preprocessing (2 for
+        LogAndSign, 1 for none).
+
+  Returns:
+    `(forward, backward)`: the forward pass, and the meta-gradient's
+    backward pass (gradients of inputs and weights, but not of the first
+    layer's inputs, the preprocessed gradient, which is a constant).
+  """
+  sizes = [num_features] + list(net_options["layers"])
+  forward = sum(2 * (n_in + n_out) * 4 * n_out
+                for n_in, n_out in zip(sizes[:-1], sizes[1:]))
+  forward += 2 * sizes[-1]  # Linear output layer.
+  first_layer_input_gradient = 2 * num_features * 4 * sizes[1] if len(
+      sizes) > 1 else 0
+  return forward, 2 * forward - first_layer_input_gradient
+
+
+def epoch_flops(num_coordinates: int, lstm_flops, loss_flops: float,
+                phase: str) -> float:
+  """Analytic FLOPs of one epoch of `phase` ("train" or "evaluate")."""
+  forward, backward = lstm_flops
+  num_unrolls = FLAGS.num_steps // FLAGS.unroll_length
+  if phase == "train":
+    # Each unroll evaluates the loss unroll_length + 1 times, each with its
+    # gradient; the meta-gradient runs the LSTM backward once per step.
+    evaluations = num_unrolls * (FLAGS.unroll_length + 1)
+    lstm = FLAGS.num_steps * num_coordinates * (forward + backward)
+  else:
+    evaluations = 2 * FLAGS.num_steps  # update(): f(x_t), then f(x_t+1).
+    lstm = FLAGS.num_steps * num_coordinates * forward
+  return lstm + evaluations * _FORWARD_AND_GRADIENT * loss_flops
+
+
+def _time_epochs(run_epoch, num_epochs):
+  """Runs one warm-up and `num_epochs` timed epochs; returns the times."""
+  start = time.perf_counter()
+  run_epoch()
+  compile_s = time.perf_counter() - start
+  times = []
+  for _ in range(num_epochs):
+    start = time.perf_counter()
+    run_epoch()
+    times.append(time.perf_counter() - start)
+  return compile_s, times
+
+
+def _peak_device_mb():
+  if not tf.config.list_logical_devices("GPU"):
+    return None
+  return tf.config.experimental.get_memory_info("GPU:0")["peak"] / 2**20
+
+
+def _benchmark(phase: str):
+  """Builds the problem and times `phase`; returns the result dict."""
+  problem, net_config, net_assignments = util.get_config(
+      FLAGS.problem, mode="train", data_dir=FLAGS.data_dir)
+  jit_compile = {"auto": None, "on": True, "off": False}[FLAGS.xla]
+  optimizer = meta.MetaOptimizer(**net_config)
+  num_unrolls = FLAGS.num_steps // FLAGS.unroll_length
+  if phase == "train":
+    ops = optimizer.meta_minimize(problem, FLAGS.unroll_length,
+                                  net_assignments=net_assignments,
+                                  jit_compile=jit_compile)
+    def run_epoch():
+      ops.reset()
+      for _ in range(num_unrolls):
+        ops.step()
+      return ops.fx.numpy()
+    program = ops.step
+  else:
+    ops = optimizer.meta_loss(problem, 1, net_assignments=net_assignments,
+                              jit_compile=jit_compile)
+    def run_epoch():
+      ops.reset()
+      for _ in range(FLAGS.num_steps):
+        ops.update()
+      return ops.fx.numpy()
+    program = ops.update
+
+  compile_s, times = _time_epochs(run_epoch, FLAGS.num_epochs)
+  num_coordinates = sum(v.shape.num_elements() for v in ops.x)
+  [net] = [c for c in net_config.values() if "layers" in
+           c.get("net_options", {})][:1] or [None]
+  features = 2 if net and net["net_options"].get(
+      "preprocess_name") == "LogAndSign" else 1
+  lstm_flops = (lstm_flops_per_coordinate(net["net_options"], features)
+                if net else (0, 0))
+  flops = epoch_flops(num_coordinates, lstm_flops,
+                      LOSS_FORWARD_FLOPS[FLAGS.problem], phase)
+  median = statistics.median(times)
+  return {
+      "problem": FLAGS.problem,
+      "phase": phase,
+      "device": "gpu" if tf.config.list_logical_devices("GPU") and
+                FLAGS.device != "cpu" else "cpu",
+      "xla": program.uses_xla,
+      "num_coordinates": num_coordinates,
+      "num_steps": FLAGS.num_steps,
+      "unroll_length": FLAGS.unroll_length,
+      "epochs": FLAGS.num_epochs,
+      "epoch_s_median": median,
+      "epoch_s_min": min(times),
+      "epoch_s_max": max(times),
+      "epochs_per_s": 1.0 / median,
+      "coordinate_steps_per_s": num_coordinates * FLAGS.num_steps / median,
+      "gflop_per_epoch": flops / 1e9,
+      "gflop_per_s": flops / 1e9 / median,
+      "compile_s": compile_s,
+      "peak_host_mb": resource.getrusage(
+          resource.RUSAGE_SELF).ru_maxrss / 1024,
+      "peak_device_mb": _peak_device_mb(),
+      "data": getattr(problem, "data_source", ""),
+  }
+
+
+def _report(result):
+  print("{problem} {phase}: {epoch_s_median:.3f} s/epoch (min {epoch_s_min:.3f}"
+        ", max {epoch_s_max:.3f}), {epochs_per_s:.2f} epochs/s, "
+        "{coordinate_steps_per_s:.3g} coordinate-steps/s, "
+        "{gflop_per_s:.2f} GFLOP/s of {gflop_per_epoch:.2f} GFLOP/epoch, "
+        "compile {compile_s:.1f} s, peak host {peak_host_mb:.0f} MB, "
+        "{device}{xla_label}".format(
+            xla_label=" + XLA" if result["xla"] else "", **result))
+
+
+def main(argv):
+  del argv  # Unused.
+  _check_flags()
+  logging.set_verbosity(logging.WARNING)
+  device = {"auto": None, "cpu": "/CPU:0", "gpu": "/GPU:0"}[FLAGS.device]
+  results = []
+  with tf.device(device):
+    for phase in FLAGS.phases.split(","):
+      result = _benchmark(phase)
+      _report(result)
+      results.append(result)
+  if FLAGS.json == "-":
+    json.dump(results, sys.stdout, indent=1)
+  elif FLAGS.json:
+    with open(FLAGS.json, "w") as f:
+      json.dump(results, f, indent=1)
+
+
+if __name__ == "__main__":
+  util.run_main(main)
