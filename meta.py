@@ -297,12 +297,33 @@ def _default_jit_compile() -> bool:
   return bool(tf.config.list_logical_devices("GPU"))
 
 
+def _join(tensors: Sequence[tf.Tensor], group: Sequence[int]) -> tf.Tensor:
+  """The tensors of `group` as one net input: a coordinatewise net sees the
+  coordinates of several variables at once, as one flat vector."""
+  if len(group) == 1:
+    return tensors[group[0]]
+  return tf.concat([tf.reshape(tensors[j], [-1]) for j in group], axis=0)
+
+
+def _split(joined: tf.Tensor, group: Sequence[int],
+           like: Sequence[tf.Tensor]) -> List[tf.Tensor]:
+  """Inverse of `_join`: one tensor per variable of `group`, shaped as in
+  `like`."""
+  if len(group) == 1:
+    return [joined]
+  sizes = [like[j].shape.num_elements() for j in group]
+  return [tf.reshape(part, like[j].shape)
+          for part, j in zip(tf.split(joined, sizes), group)]
+
+
 class _UnrolledOptimization:
   """An optimizee, its optimizer nets and their states, unrolled in time.
 
-  Holds the RNN state of every (net, variable) pair and the final loss `fx`
-  as non-trainable variables, so that successive unrolls continue where the
-  previous one stopped.
+  Holds the RNN states and the final loss `fx` as non-trainable variables,
+  so that successive unrolls continue where the previous one stopped. A net
+  is called once per step on each group of its variables: a coordinatewise
+  net on all of them at once (one larger, faster call; the same result), any
+  other net on each variable separately.
   """
 
   def __init__(self, problem: _Problem, nets: Dict[str, networks.Network],
@@ -311,23 +332,30 @@ class _UnrolledOptimization:
     self._problem = problem
     # Only the nets assigned variables take part (and are trained).
     self._nets = {key: nets[key] for key, _ in assignments}
-    self._assignments = assignments
+    # [(net key, [group of variable indices])].
+    self._groups = [
+        (key, [list(subset)] if nets[key].coordinatewise else
+         [[j] for j in subset])
+        for key, subset in assignments]
     self._len_unroll = len_unroll
     self._second_derivatives = second_derivatives
 
-    x = problem.x
-    self._state = [
-        [tree.map_structure(
-            lambda s: tf.Variable(s, trainable=False, name="state"),
-            nets[key].initial_state_for_inputs(x[j], dtype=problem.dtype))
-         for j in subset]
-        for key, subset in assignments]
+    self._state = tree.map_structure(
+        lambda s: tf.Variable(s, trainable=False, name="state"),
+        self._initial_state())
     # Create each net's variables now, outside any tf.function.
-    for (key, subset), state in zip(assignments, self._state):
-      nets[key](tf.zeros_like(x[subset[0]]), tree.map_structure(
-          tf.convert_to_tensor, state[0]))
+    for (key, groups), state in zip(self._groups, self._state):
+      nets[key](tf.zeros_like(_join(problem.x, groups[0])),
+                tree.map_structure(tf.convert_to_tensor, state[0]))
     self.fx = tf.Variable(tf.zeros([], dtype=problem.dtype),
                           trainable=False, name="fx")
+
+  def _initial_state(self):
+    """`[[state of each group] for each net]`, zero."""
+    x = self._problem.x
+    return [[self._nets[key].initial_state_for_inputs(
+        _join(x, group), dtype=self._problem.dtype) for group in groups]
+            for key, groups in self._groups]
 
   @property
   def net_variables(self) -> List[tf.Variable]:
@@ -350,14 +378,14 @@ class _UnrolledOptimization:
 
     x_next = list(x)
     state_next = []
-    for (key, subset), subset_state in zip(self._assignments, state):
-      net = self._nets[key]
-      subset_state_next = []
-      for j, s in zip(subset, subset_state):
-        delta, s_next = net(gradients[j], s)
-        x_next[j] = x_next[j] + delta
-        subset_state_next.append(s_next)
-      state_next.append(subset_state_next)
+    for (key, groups), net_state in zip(self._groups, state):
+      net_state_next = []
+      for group, s in zip(groups, net_state):
+        delta, s_next = self._nets[key](_join(gradients, group), s)
+        for j, delta_j in zip(group, _split(delta, group, x)):
+          x_next[j] = x_next[j] + delta_j
+        net_state_next.append(s_next)
+      state_next.append(net_state_next)
     return t + 1, fx_array, x_next, state_next
 
   def unroll(self):
@@ -403,12 +431,8 @@ class _UnrolledOptimization:
   def reset(self):
     """Draws new problem variables and zeroes every RNN state."""
     self._problem.reset()
-    x = self._problem.x
-    for (key, subset), subset_state in zip(self._assignments, self._state):
-      for j, s in zip(subset, subset_state):
-        initial = self._nets[key].initial_state_for_inputs(
-            x[j], dtype=self._problem.dtype)
-        tree.map_structure(lambda v, value: v.assign(value), s, initial)
+    tree.map_structure(lambda v, value: v.assign(value), self._state,
+                       self._initial_state())
 
 
 class _MetaAdam(tf.Module):

@@ -306,6 +306,13 @@ class Network(snt.RNNCore, metaclass=abc.ABCMeta):
   def saved_variables(self) -> Dict[str, Tuple[str, ...]]:
     """`{module: variable names}` that `save` writes for this network."""
 
+  @property
+  def coordinatewise(self) -> bool:
+    """Whether the network treats every coordinate independently, so that
+    the coordinates of several variables can go through it as one flat
+    vector with the same result."""
+    return False
+
 
 class StandardDeepLSTM(Network):
   """LSTM layers with a linear output layer, over a batch of input vectors."""
@@ -408,6 +415,10 @@ class CoordinateWiseDeepLSTM(StandardDeepLSTM):
     """
     super().__init__(1, name=name, **kwargs)
 
+  @property
+  def coordinatewise(self) -> bool:
+    return True
+
   def _reshape_inputs(self, inputs: tf.Tensor) -> tf.Tensor:
     return tf.reshape(inputs, [-1, 1])
 
@@ -505,6 +516,10 @@ class Sgd(Network):
   def saved_variables(self) -> Dict[str, Tuple[str, ...]]:
     return {}
 
+  @property
+  def coordinatewise(self) -> bool:
+    return True
+
   def __call__(self, inputs: tf.Tensor, prev_state):
     """Returns `(-learning_rate * inputs, ())`, for gradients of any shape."""
     del prev_state  # Stateless.
@@ -566,6 +581,10 @@ class Adam(Network):
   @property
   def saved_variables(self) -> Dict[str, Tuple[str, ...]]:
     return {}
+
+  @property
+  def coordinatewise(self) -> bool:
+    return True
 
   def __call__(self, inputs: tf.Tensor, prev_state: AdamState):
     """Computes the Adam update of a variable from its gradient.
@@ -638,6 +657,10 @@ class _ElementwiseOptimizer(Network):
   @property
   def saved_variables(self) -> Dict[str, Tuple[str, ...]]:
     return {}
+
+  @property
+  def coordinatewise(self) -> bool:
+    return True
 
   @abc.abstractmethod
   def _update(self, gradients: tf.Tensor, state: tf.Tensor):

@@ -529,3 +529,26 @@ def test_meta_loss_after_meta_minimize_uses_the_trained_nets():
                                                              abs=1e-4)
   np.testing.assert_array_equal(optimizer.save()["net"]["linear"]["w"],
                                 trained)
+
+
+def test_coordinatewise_net_sees_several_variables_as_one():
+  """The coordinates of x_0 and x_1 go through the net together: the same
+  updates as for one variable holding both."""
+  def one_vector():
+    return tf.reduce_sum(tf.square(tf.Variable(tf.ones([2]), name="x")))
+
+  config = {"cw": {"net": "CoordinateWiseDeepLSTM",
+                   "net_options": {"layers": (3,),
+                                   "preprocess_name": "LogAndSign",
+                                   "preprocess_options": {"k": 5},
+                                   "initializer": "random_normal"}}}
+  optimizer = meta.MetaOptimizer(**config)
+  vector_ops = optimizer.meta_loss(one_vector, 4)
+  scalar_ops = optimizer.meta_loss(problems.simple_multi_optimizer(2), 4)
+  finals = []
+  for ops in (vector_ops, scalar_ops):
+    ops.reset()
+    finals.append([float(ops.update().numpy()) for _ in range(3)])
+  np.testing.assert_allclose(finals[0], finals[1], rtol=1e-6)
+  np.testing.assert_allclose([v.numpy() for v in scalar_ops.x],
+                             vector_ops.x[0].numpy(), rtol=1e-6)
