@@ -195,8 +195,11 @@ def test_killed_run_keeps_its_optimizer_and_resumes(tmp_path):
     process.wait()
   saved = networks.load(str(save_path / "cw.l2l"))
   assert np.all(np.isfinite(saved["linear"]["w"]))
-  checkpoints = sorted((save_path / "checkpoint").glob("ckpt-*.index"))
-  last_epoch = max(int(p.name[5:-6]) for p in checkpoints)
+  # The last complete checkpoint (a kill can interrupt the writing of the
+  # next one, which then does not count).
+  import tensorflow as tf  # pylint: disable=g-import-not-at-top
+  latest = tf.train.latest_checkpoint(str(save_path / "checkpoint"))
+  last_epoch = int(latest.rsplit("-", 1)[1])
 
   result = run(*args, "--num_epochs={}".format(last_epoch + 10), "--resume")
   assert result.returncode == 0, result.stderr
