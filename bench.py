@@ -93,6 +93,14 @@ def lstm_flops_per_coordinate(net_options, num_features: int):
   return forward, 2 * forward - first_layer_input_gradient
 
 
+def _net_flops(net_config):
+  """`lstm_flops_per_coordinate` of the benchmarked problem's LSTM net (the
+  configurations of `quadratic`, `mnist` and `cifar` have one)."""
+  [net_options] = [c["net_options"] for c in net_config.values()]
+  num_features = 2 if net_options.get("preprocess_name") == "LogAndSign" else 1
+  return lstm_flops_per_coordinate(net_options, num_features)
+
+
 def epoch_flops(num_coordinates: int, lstm_flops, loss_flops: float,
                 phase: str) -> float:
   """Analytic FLOPs of one epoch of `phase` ("train" or "evaluate")."""
@@ -157,13 +165,7 @@ def _benchmark(phase: str):
 
   compile_s, times = _time_epochs(run_epoch, FLAGS.num_epochs)
   num_coordinates = sum(v.shape.num_elements() for v in ops.x)
-  [net] = [c for c in net_config.values() if "layers" in
-           c.get("net_options", {})][:1] or [None]
-  features = 2 if net and net["net_options"].get(
-      "preprocess_name") == "LogAndSign" else 1
-  lstm_flops = (lstm_flops_per_coordinate(net["net_options"], features)
-                if net else (0, 0))
-  flops = epoch_flops(num_coordinates, lstm_flops,
+  flops = epoch_flops(num_coordinates, _net_flops(net_config),
                       LOSS_FORWARD_FLOPS[FLAGS.problem], phase)
   median = statistics.median(times)
   return {

@@ -498,8 +498,20 @@ class KernelDeepLSTM(StandardDeepLSTM):
                                             dtype=dtype)
 
 
+class _HandWrittenOptimizer(Network):
+  """An optimizer without learned weights, coordinate by coordinate."""
+
+  @property
+  def saved_variables(self) -> Dict[str, Tuple[str, ...]]:
+    return {}
+
+  @property
+  def coordinatewise(self) -> bool:
+    return True
+
+
 @snt.allow_empty_variables
-class Sgd(Network):
+class Sgd(_HandWrittenOptimizer):
   """Gradient descent with a constant learning rate, as a network."""
 
   def __init__(self, learning_rate: float = 0.001, name: str = "sgd"):
@@ -511,14 +523,6 @@ class Sgd(Network):
     """
     super().__init__(name=name)
     self._learning_rate = learning_rate
-
-  @property
-  def saved_variables(self) -> Dict[str, Tuple[str, ...]]:
-    return {}
-
-  @property
-  def coordinatewise(self) -> bool:
-    return True
 
   def __call__(self, inputs: tf.Tensor, prev_state):
     """Returns `(-learning_rate * inputs, ())`, for gradients of any shape."""
@@ -565,7 +569,7 @@ def adam_update(gradients: tf.Tensor, state: AdamState, learning_rate: float,
 
 
 @snt.allow_empty_variables
-class Adam(Network):
+class Adam(_HandWrittenOptimizer):
   """Adam (https://arxiv.org/abs/1412.6980) as a network, state `AdamState`."""
 
   def __init__(self, learning_rate: float = 1e-3, beta1: float = 0.9,
@@ -577,14 +581,6 @@ class Adam(Network):
     self._beta1 = beta1
     self._beta2 = beta2
     self._epsilon = epsilon
-
-  @property
-  def saved_variables(self) -> Dict[str, Tuple[str, ...]]:
-    return {}
-
-  @property
-  def coordinatewise(self) -> bool:
-    return True
 
   def __call__(self, inputs: tf.Tensor, prev_state: AdamState):
     """Computes the Adam update of a variable from its gradient.
@@ -651,16 +647,8 @@ def nesterov_update(gradients: tf.Tensor, velocity: tf.Tensor,
   return -learning_rate * (gradients + momentum * velocity), velocity
 
 
-class _ElementwiseOptimizer(Network):
+class _ElementwiseOptimizer(_HandWrittenOptimizer):
   """A hand-written optimizer with one state tensor shaped as the gradient."""
-
-  @property
-  def saved_variables(self) -> Dict[str, Tuple[str, ...]]:
-    return {}
-
-  @property
-  def coordinatewise(self) -> bool:
-    return True
 
   @abc.abstractmethod
   def _update(self, gradients: tf.Tensor, state: tf.Tensor):
