@@ -14,9 +14,7 @@ import gzip
 import hashlib
 import importlib.util
 import os
-import shutil
 import tarfile
-import tempfile
 import urllib.error
 import urllib.request
 import zipfile
@@ -24,6 +22,8 @@ from typing import Optional, Sequence
 
 from absl import logging
 import numpy as np
+
+import fileio
 
 Dataset = collections.namedtuple("Dataset", "images, labels, source")
 
@@ -73,28 +73,24 @@ def _check_labels(labels: np.ndarray, filename: str):
 def _download(url: str, filename: str, algorithm: str, digest: str):
   """Downloads `url` to `filename` if its checksum matches.
 
+  The whole file is held in memory until its checksum is checked (170 MB for
+  CIFAR-10), then written with `fileio.write_atomically`.
+
   Raises:
     IOError: If the download fails or the checksum differs (nothing is
-        left at `filename` then).
+        written then).
   """
-  os.makedirs(os.path.dirname(os.path.abspath(filename)), exist_ok=True)
-  handle, temp_name = tempfile.mkstemp(
-      dir=os.path.dirname(os.path.abspath(filename)), suffix=".download")
   try:
-    with os.fdopen(handle, "wb") as f, urllib.request.urlopen(
-        url, timeout=_DOWNLOAD_TIMEOUT_S) as response:
-      shutil.copyfileobj(response, f)
-    with open(temp_name, "rb") as f:
-      found = hashlib.new(algorithm, f.read()).hexdigest()
-    if found != digest:
-      raise IOError("{} from {} has {} {}, expected {}.".format(
-          filename, url, algorithm, found, digest))
-    os.replace(temp_name, filename)
+    with urllib.request.urlopen(url, timeout=_DOWNLOAD_TIMEOUT_S) as response:
+      contents = response.read()
   except (urllib.error.URLError, OSError) as e:
     raise IOError("Cannot download {}: {}".format(url, e)) from e
-  finally:
-    if os.path.exists(temp_name):
-      os.remove(temp_name)
+  found = hashlib.new(algorithm, contents).hexdigest()
+  if found != digest:
+    raise IOError("Cannot download {}: its {} is {}, expected {}.".format(
+        url, algorithm, found, digest))
+  os.makedirs(os.path.dirname(os.path.abspath(filename)), exist_ok=True)
+  fileio.write_atomically(filename, contents)
 
 
 def _read_bytes(filename: str) -> bytes:

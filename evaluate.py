@@ -11,13 +11,11 @@ instances and prints the original's statistics of the final losses. With
 """
 
 import io
-import math
 import os
 
 # TensorFlow's C++ start-up messages would bury the script's own output;
 # set TF_CPP_MIN_LOG_LEVEL to see them.
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-import tempfile
 from timeit import default_timer as timer
 
 from absl import flags
@@ -25,6 +23,7 @@ from absl import logging
 import numpy as np
 import tensorflow as tf
 
+import fileio
 import meta
 import util
 
@@ -65,14 +64,9 @@ def _check_flags():
     raise util.UsageError("--optimizer={} is not a valid optimizer; valid "
                           "optimizers: {}.".format(FLAGS.optimizer,
                                                    ", ".join(OPTIMIZERS)))
-  if FLAGS.problem not in util.PROBLEM_NAMES:
-    raise util.UsageError("--problem={} is not a valid problem; valid "
-                          "problems: {}.".format(
-                              FLAGS.problem, ", ".join(util.PROBLEM_NAMES)))
+  util.check_problem_flag(FLAGS.problem)
   util.check_positive_flags(FLAGS, ("num_epochs", "num_steps"))
-  if not (math.isfinite(FLAGS.learning_rate) and FLAGS.learning_rate > 0):
-    raise util.UsageError("--learning_rate must be positive, got {}.".format(
-        FLAGS.learning_rate))
+  util.check_learning_rate_flag(FLAGS.learning_rate)
   if FLAGS.path is not None and not os.path.isdir(FLAGS.path):
     raise util.UsageError("--path={} is not a folder of saved optimizer "
                           "files.".format(FLAGS.path))
@@ -112,7 +106,7 @@ def _write_losses(filename: str, losses: np.ndarray, data_source: str):
   step. A `.npz` file holds `losses` (the same array) and the run's flags
   (`optimizer`, `problem`, `learning_rate`, `seed`, `path`; -1 for no seed)
   and `data`, where the data came from (empty for problems without data).
-  The file is written under a temporary name, then moved into place.
+  The file is written with `fileio.write_atomically`.
   """
   run = {"optimizer": FLAGS.optimizer, "problem": FLAGS.problem,
          "learning_rate": FLAGS.learning_rate,
@@ -132,11 +126,7 @@ def _write_losses(filename: str, losses: np.ndarray, data_source: str):
     np.savetxt(text, rows, delimiter=",", header=header, comments="",
                fmt=["%d"] + ["%.9g"] * losses.shape[1])
     buffer.write(text.getvalue().encode())
-  handle, temp_name = tempfile.mkstemp(
-      dir=os.path.dirname(os.path.abspath(filename)), suffix=".tmp")
-  with os.fdopen(handle, "wb") as f:
-    f.write(buffer.getvalue())
-  os.replace(temp_name, filename)
+  fileio.write_atomically(filename, buffer.getvalue())
 
 
 def main(argv):

@@ -15,8 +15,6 @@ pickle.
 import abc
 import collections
 import io
-import os
-import tempfile
 import zipfile
 from typing import Any, Callable, Dict, Mapping, Optional, Sequence, Tuple
 
@@ -25,6 +23,7 @@ import sonnet as snt
 import tensorflow as tf
 import tree
 
+import fileio
 import preprocess
 
 # Saved weights: {module name: {variable name: array}}.
@@ -721,25 +720,16 @@ def _flatten_variables(net_vars: NetVariables) -> Dict[str, np.ndarray]:
 def write_l2l(filename: str, net_vars: NetVariables):
   """Writes `{module: {variable: array}}` to `filename` as a `.l2l` file.
 
-  The file is written completely under a temporary name in the same folder,
-  then moved over `filename`, so an existing file is never left half written.
+  The file is written with `fileio.write_atomically`, so an existing file is
+  never left half written.
 
   Args:
     filename: Destination path (written exactly, no suffix added).
     net_vars: Arrays by module and variable name.
   """
-  folder = os.path.dirname(os.path.abspath(filename))
-  handle, temp_name = tempfile.mkstemp(dir=folder, suffix=".l2l.tmp")
-  try:
-    with os.fdopen(handle, "wb") as f:
-      np.savez(f, **_flatten_variables(net_vars))
-      f.flush()
-      os.fsync(f.fileno())
-    os.replace(temp_name, filename)
-  except BaseException:
-    if os.path.exists(temp_name):
-      os.remove(temp_name)
-    raise
+  buffer = io.BytesIO()
+  np.savez(buffer, **_flatten_variables(net_vars))
+  fileio.write_atomically(filename, buffer.getvalue())
 
 
 def load(filename: str) -> NetVariables:

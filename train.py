@@ -74,32 +74,28 @@ def _check_flags():
               "checkpoint_period", "max_nonfinite_epochs")
   util.check_positive_flags(FLAGS, positive)
   util.check_unroll_flags(FLAGS.num_steps, FLAGS.unroll_length)
-  if not (math.isfinite(FLAGS.learning_rate) and FLAGS.learning_rate > 0):
-    raise util.UsageError("--learning_rate must be positive, got {}.".format(
-        FLAGS.learning_rate))
-  if FLAGS.problem not in util.PROBLEM_NAMES:
-    raise util.UsageError("--problem={} is not a valid problem; valid problems: "
-                     "{}.".format(FLAGS.problem, ", ".join(util.PROBLEM_NAMES)))
+  util.check_learning_rate_flag(FLAGS.learning_rate)
+  util.check_problem_flag(FLAGS.problem)
   if FLAGS.logdir is not None and importlib.util.find_spec(
       "tensorboard") is None:
     raise util.UsageError("--logdir needs the tensorboard package: "
                           "python -m pip install tensorboard")
   if FLAGS.resume and FLAGS.save_path is None:
-    raise util.UsageError("--resume needs --save_path, the folder of the run to "
-                     "continue.")
+    raise util.UsageError("--resume needs --save_path, the folder of the run "
+                          "to continue.")
   if FLAGS.save_path is not None:
     exists = os.path.exists(FLAGS.save_path)
     if exists and not FLAGS.resume:
-      raise util.UsageError("Folder {} already exists; pass --resume to continue "
-                       "its run.".format(FLAGS.save_path))
+      raise util.UsageError("Folder {} already exists; pass --resume to "
+                            "continue its run.".format(FLAGS.save_path))
     if FLAGS.resume and not os.path.exists(
         os.path.join(FLAGS.save_path, _RUN_FILE)):
       raise util.UsageError("--resume: {} holds no run to continue.".format(
           FLAGS.save_path))
     if not exists and not os.path.isdir(
         os.path.dirname(os.path.abspath(FLAGS.save_path))):
-      raise util.UsageError("Cannot create {}: its parent folder does not exist."
-                       .format(FLAGS.save_path))
+      raise util.UsageError("Cannot create {}: its parent folder does not "
+                            "exist.".format(FLAGS.save_path))
 
 
 def _run_config():
@@ -107,14 +103,14 @@ def _run_config():
 
 
 def _check_resumed_run():
-  """Raises `util.UsageError` if the flags differ from the run being resumed."""
+  """Raises `util.UsageError` if the flags differ from the resumed run's."""
   with open(os.path.join(FLAGS.save_path, _RUN_FILE)) as f:
     saved = json.load(f)
   differences = ["--{}={} (the run used {})".format(k, v, saved.get(k))
                  for k, v in _run_config().items() if saved.get(k) != v]
   if differences:
     raise util.UsageError("--resume with other flags than the run in {}: {}."
-                     .format(FLAGS.save_path, ", ".join(differences)))
+                          .format(FLAGS.save_path, ", ".join(differences)))
 
 
 def _format_duration(seconds: float) -> str:

@@ -3,6 +3,7 @@
 """Helpers of the training and evaluation scripts."""
 
 import copy
+import math
 import os
 import sys
 from timeit import default_timer as timer
@@ -29,6 +30,20 @@ def check_positive_flags(flag_values, names: Sequence[str]):
           name, flag_values[name].value))
 
 
+def check_problem_flag(problem_name: str):
+  """Raises `UsageError` unless `--problem` names a problem of `get_config`."""
+  if problem_name not in PROBLEM_NAMES:
+    raise UsageError("--problem={} is not a valid problem; valid problems: "
+                     "{}.".format(problem_name, ", ".join(PROBLEM_NAMES)))
+
+
+def check_learning_rate_flag(learning_rate: float):
+  """Raises `UsageError` unless `--learning_rate` is positive and finite."""
+  if not (math.isfinite(learning_rate) and learning_rate > 0):
+    raise UsageError("--learning_rate must be positive, got {}.".format(
+        learning_rate))
+
+
 def check_unroll_flags(num_steps: int, unroll_length: int):
   """Raises `UsageError` unless an epoch is a whole number of unrolls."""
   if num_steps % unroll_length:
@@ -49,7 +64,8 @@ def run_main(main: Callable[[List[str]], Any]):
 
 
 def run_epoch(cost_op: tf.Variable, ops: Sequence[Callable[[], Any]],
-              reset: Callable[[], Any], num_unrolls: int) -> Tuple[float, float]:
+              reset: Callable[[], Any],
+              num_unrolls: int) -> Tuple[float, float]:
   """Runs one optimization epoch.
 
   TF1's `sess.run([cost_op] + ops)` became: call every op of `ops`, then read
