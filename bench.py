@@ -24,10 +24,10 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 from absl import flags  # pylint: disable=g-import-not-at-top
 from absl import logging
-import numpy as np
 import tensorflow as tf
 
 import meta
+import problems
 import util
 
 FLAGS = flags.FLAGS
@@ -43,18 +43,23 @@ flags.DEFINE_enum("xla", "auto", ["auto", "on", "off"],
                   "Compile with XLA: auto (on a GPU only), on or off.")
 flags.DEFINE_enum("device", "auto", ["auto", "cpu", "gpu"],
                   "Device to run on; auto is the GPU when there is one.")
+flags.DEFINE_integer("num_coordinates", None,
+                     "Quadratic only: optimizee size, a multiple of 10 "
+                     "(num_coordinates / 10 quadratics of 10 dimensions); "
+                     "default 1280, the training configuration.")
 flags.DEFINE_string("data_dir", None, "Data folder of the MNIST and CIFAR "
                     "problems (see README).")
 flags.DEFINE_string("json", None,
                     "File to write the results to as JSON ('-': stdout).")
 
 # Forward matmul/convolution FLOPs of one evaluation of each problem's loss,
-# for the configurations of util.get_config (batch 128): the quadratic's
-# batched matrix-vector products, the MNIST MLP 784-20-10, and the CIFAR net
-# (5x5 convolutions of 16 channels at 32x32, 16x16 and 8x8, then 256-32-10).
+# for the configurations of util.get_config (batch 128): the MNIST MLP
+# 784-20-10, and the CIFAR net (5x5 convolutions of 16 channels at 32x32,
+# 16x16 and 8x8, then 256-32-10). The quadratic's batched matrix-vector
+# products cost 2 * _QUADRATIC_DIMS FLOPs per coordinate.
 _BATCH = 128
+_QUADRATIC_DIMS = 10
 LOSS_FORWARD_FLOPS = {
-    "quadratic": 2 * _BATCH * 10 * 10,
     "mnist": 2 * _BATCH * (784 * 20 + 20 * 10),
     "cifar": 2 * _BATCH * (32 * 32 * 25 * 3 * 16 + 16 * 16 * 25 * 16 * 16 +
                            8 * 8 * 25 * 16 * 16 + 4 * 4 * 16 * 32 + 32 * 10),
@@ -67,6 +72,14 @@ def _check_flags():
   util.check_positive_flags(FLAGS, ("num_epochs", "num_steps",
                                     "unroll_length"))
   util.check_unroll_flags(FLAGS.num_steps, FLAGS.unroll_length)
+  if FLAGS.num_coordinates is not None:
+    if FLAGS.problem != "quadratic":
+      raise util.UsageError("--num_coordinates needs --problem=quadratic.")
+    if (FLAGS.num_coordinates < _QUADRATIC_DIMS or
+        FLAGS.num_coordinates % _QUADRATIC_DIMS):
+      raise util.UsageError(
+          "--num_coordinates must be a positive multiple of {}, got {}."
+          .format(_QUADRATIC_DIMS, FLAGS.num_coordinates))
   if FLAGS.device == "gpu" and not tf.config.list_logical_devices("GPU"):
     raise util.UsageError("--device=gpu, but TensorFlow sees no GPU.")
 
@@ -101,19 +114,27 @@ def _net_flops(net_config):
   return lstm_flops_per_coordinate(net_options, num_features)
 
 
+def loss_forward_flops(problem: str, num_coordinates: int) -> float:
+  """FLOPs of one forward evaluation of `problem`'s loss."""
+  if problem == "quadratic":
+    return 2 * num_coordinates * _QUADRATIC_DIMS
+  return LOSS_FORWARD_FLOPS[problem]
+
+
 def epoch_flops(num_coordinates: int, lstm_flops, loss_flops: float,
-                phase: str) -> float:
-  """Analytic FLOPs of one epoch of `phase` ("train" or "evaluate")."""
+                phase: str, num_steps: int, unroll_length: int) -> float:
+  """Analytic FLOPs of one epoch of `phase` ("train" or "evaluate") of
+  `num_steps` steps in unrolls of `unroll_length`."""
   forward, backward = lstm_flops
-  num_unrolls = FLAGS.num_steps // FLAGS.unroll_length
+  num_unrolls = num_steps // unroll_length
   if phase == "train":
     # Each unroll evaluates the loss unroll_length + 1 times, each with its
     # gradient; the meta-gradient runs the LSTM backward once per step.
-    evaluations = num_unrolls * (FLAGS.unroll_length + 1)
-    lstm = FLAGS.num_steps * num_coordinates * (forward + backward)
+    evaluations = num_unrolls * (unroll_length + 1)
+    lstm = num_steps * num_coordinates * (forward + backward)
   else:
-    evaluations = 2 * FLAGS.num_steps  # update(): f(x_t), then f(x_t+1).
-    lstm = FLAGS.num_steps * num_coordinates * forward
+    evaluations = 2 * num_steps  # update(): f(x_t), then f(x_t+1).
+    lstm = num_steps * num_coordinates * forward
   return lstm + evaluations * _FORWARD_AND_GRADIENT * loss_flops
 
 
@@ -140,6 +161,10 @@ def _benchmark(phase: str):
   """Builds the problem and times `phase`; returns the result dict."""
   problem, net_config, net_assignments = util.get_config(
       FLAGS.problem, mode="train", data_dir=FLAGS.data_dir)
+  if FLAGS.num_coordinates is not None:
+    problem = problems.quadratic(
+        batch_size=FLAGS.num_coordinates // _QUADRATIC_DIMS,
+        num_dims=_QUADRATIC_DIMS)
   jit_compile = {"auto": None, "on": True, "off": False}[FLAGS.xla]
   optimizer = meta.MetaOptimizer(**net_config)
   num_unrolls = FLAGS.num_steps // FLAGS.unroll_length
@@ -166,7 +191,8 @@ def _benchmark(phase: str):
   compile_s, times = _time_epochs(run_epoch, FLAGS.num_epochs)
   num_coordinates = sum(v.shape.num_elements() for v in ops.x)
   flops = epoch_flops(num_coordinates, _net_flops(net_config),
-                      LOSS_FORWARD_FLOPS[FLAGS.problem], phase)
+                      loss_forward_flops(FLAGS.problem, num_coordinates), phase,
+                      FLAGS.num_steps, FLAGS.unroll_length)
   median = statistics.median(times)
   return {
       "problem": FLAGS.problem,

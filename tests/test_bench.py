@@ -48,12 +48,55 @@ def test_smoke_run_reports_every_field():
   assert "quadratic train:" in result.stdout
 
 
+def test_num_coordinates_sizes_the_quadratic():
+  result = run_bench("--problem=quadratic", "--num_coordinates=300",
+                     "--num_epochs=1", "--num_steps=2", "--unroll_length=2",
+                     "--phases=train", "--json=-")
+  assert result.returncode == 0, result.stderr
+  [report] = json.loads(result.stdout[result.stdout.index("["):])
+  assert report["num_coordinates"] == 300
+  assert report["gflop_per_epoch"] == pytest.approx(bench.epoch_flops(
+      300, bench.lstm_flops_per_coordinate({"layers": (20, 20)}, 1),
+      bench.loss_forward_flops("quadratic", 300), "train", 2, 2) / 1e9)
+
+
+def test_quadratic_loss_flops_grow_with_its_size():
+  assert bench.loss_forward_flops("quadratic", 1280) == 2 * 128 * 10 * 10
+  assert bench.loss_forward_flops("quadratic", 12800) == 2 * 1280 * 10 * 10
+
+
 @pytest.mark.parametrize("args, message", [
     (["--num_steps=5", "--unroll_length=2"], "must be a multiple"),
     (["--num_epochs=0"], "--num_epochs must be at least 1"),
+    (["--num_coordinates=15"], "must be a positive multiple of 10"),
+    (["--problem=mnist", "--num_coordinates=100"], "needs --problem=quadratic"),
 ])
 def test_bad_input(args, message):
-  result = run_bench("--problem=quadratic", *args)
+  result = run_bench(*(["--problem=quadratic"] + args))
   assert result.returncode != 0
   assert "Traceback" not in result.stderr
   assert message in result.stderr.strip().splitlines()[-1]
+
+
+def test_sweep_smoke_run(tmp_path):
+  table = tmp_path / "sweep.md"
+  result = subprocess.run(
+      [sys.executable, os.path.join(REPO, "bench_sweep.py"),
+       "--coordinates=100,1e3", "--unroll_lengths=2", "--num_epochs=1",
+       "--output=" + str(table)], cwd=REPO, capture_output=True, text=True,
+      timeout=300)
+  assert result.returncode == 0, result.stderr
+  rows = table.read_text().splitlines()
+  assert rows[0].startswith("| coordinates | unroll | s per unroll |")
+  assert [r.split("|")[1:3] for r in rows[2:]] == [[" 1e+02 ", " 2 "],
+                                                  [" 1e+03 ", " 2 "]]
+  assert all(float(r.split("|")[4]) > 0 for r in rows[2:])
+
+
+def test_sweep_bad_input():
+  result = subprocess.run(
+      [sys.executable, os.path.join(REPO, "bench_sweep.py"),
+       "--coordinates=105"], cwd=REPO, capture_output=True, text=True,
+      timeout=300)
+  assert result.returncode == 1 and "Traceback" not in result.stderr
+  assert "multiples of 10" in result.stderr.strip().splitlines()[-1]
