@@ -16,7 +16,6 @@ import os
 # TensorFlow's C++ start-up messages would bury the script's own output;
 # set TF_CPP_MIN_LOG_LEVEL to see them.
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-from timeit import default_timer as timer
 
 from absl import flags
 from absl import logging
@@ -24,7 +23,6 @@ import numpy as np
 import tensorflow as tf
 
 import fileio
-import meta
 import util
 
 FLAGS = flags.FLAGS
@@ -45,16 +43,7 @@ flags.DEFINE_string("output", None,
                     "File for the loss after every step of every epoch: "
                     ".csv or .npz.")
 
-# Baselines, as networks with the Torch-optim defaults the paper used:
-# Adam betas 0.9/0.999, epsilon 1e-8; RMSprop decay 0.99, epsilon 1e-8; NAG
-# (Nesterov) momentum 0.9.
-_BASELINES = {
-    "Adam": "Adam",
-    "SGD": "Sgd",
-    "RMSprop": "RMSprop",
-    "NAG": "Nag",
-}
-OPTIMIZERS = ["L2L"] + list(_BASELINES)
+OPTIMIZERS = ["L2L"] + list(util.BASELINES)
 _OUTPUT_FORMATS = (".csv", ".npz")
 
 
@@ -77,25 +66,6 @@ def _check_flags():
     if not os.path.isdir(os.path.dirname(os.path.abspath(FLAGS.output))):
       raise util.UsageError("--output={}: its folder does not exist.".format(
           FLAGS.output))
-
-
-def _optimizer_config():
-  """Returns `(problem, net_config, net_assignments)` for the flags.
-
-  Every optimizer is evaluated on the test split of the data problems (the
-  original used it for L2L only, and the training split for Adam).
-  """
-  if FLAGS.optimizer == "L2L":
-    if FLAGS.path is None:
-      logging.warning("Evaluating untrained L2L optimizer")
-    return util.get_config(FLAGS.problem, FLAGS.path, mode="test",
-                           data_dir=FLAGS.data_dir)
-  problem, _, _ = util.get_config(FLAGS.problem, mode="test",
-                                  data_dir=FLAGS.data_dir)
-  net_config = {FLAGS.optimizer: {
-      "net": _BASELINES[FLAGS.optimizer],
-      "net_options": {"learning_rate": FLAGS.learning_rate}}}
-  return problem, net_config, None
 
 
 def _write_losses(filename: str, losses: np.ndarray, data_source: str):
@@ -135,31 +105,17 @@ def main(argv):
   if FLAGS.seed is not None:
     tf.random.set_seed(FLAGS.seed)
 
-  problem, net_config, net_assignments = _optimizer_config()
+  if FLAGS.optimizer == "L2L" and FLAGS.path is None:
+    logging.warning("Evaluating untrained L2L optimizer")
+  problem, net_config, net_assignments = util.get_optimizer_config(
+      FLAGS.optimizer, FLAGS.problem, FLAGS.path, FLAGS.learning_rate,
+      FLAGS.data_dir)
   if hasattr(problem, "data_source"):
     logging.info("Data: %s", problem.data_source)
-  optimizer = meta.MetaOptimizer(**net_config)
-  _, update, reset, cost_op, _ = optimizer.meta_loss(
-      problem, 1, net_assignments=net_assignments)
-
-  if FLAGS.seed is not None:
-    # The problem's random ops get their seeds when first traced: seeding
-    # just before gives every optimizer the same problem instances.
-    tf.random.set_seed(FLAGS.seed)
-    reset()
-    tf.random.set_seed(FLAGS.seed)
-    update()
-
-  losses = np.zeros([FLAGS.num_epochs, FLAGS.num_steps])
-  total_time = 0
-  total_cost = 0
-  for e in range(FLAGS.num_epochs):
-    start = timer()
-    reset()
-    for s in range(FLAGS.num_steps):
-      losses[e, s] = float(update().numpy())
-    total_time += timer() - start
-    total_cost += float(cost_op.numpy())
+  losses, total_time = util.evaluate_losses(
+      problem, net_config, net_assignments, FLAGS.num_epochs,
+      FLAGS.num_steps, FLAGS.seed)
+  total_cost = float(np.sum(losses[:, -1]))
 
   # Results.
   util.print_stats("Epoch {}".format(FLAGS.num_epochs), total_cost,

@@ -113,15 +113,6 @@ def _check_resumed_run():
                           .format(FLAGS.save_path, ", ".join(differences)))
 
 
-def _format_duration(seconds: float) -> str:
-  seconds = int(round(seconds))
-  hours, seconds = divmod(seconds, 3600)
-  minutes, seconds = divmod(seconds, 60)
-  if hours:
-    return "{}h{:02d}m{:02d}s".format(hours, minutes, seconds)
-  return "{}m{:02d}s".format(minutes, seconds)
-
-
 class _Training:
   """The training state that a checkpoint holds besides the nets."""
 
@@ -205,7 +196,7 @@ def _train(optimizer, minimize, training, summary_writer):
       util.print_stats(
           "Epoch {}/{} ({:.2f} epochs/s, {} left)".format(
               e + 1, FLAGS.num_epochs, rate,
-              _format_duration((FLAGS.num_epochs - e - 1) / rate)),
+              util.format_duration((FLAGS.num_epochs - e - 1) / rate)),
           total_cost if finite_epochs else math.nan, total_time,
           max(finite_epochs, 1))
       if summary_writer is not None and finite_epochs:

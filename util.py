@@ -37,11 +37,13 @@ def check_problem_flag(problem_name: str):
                      "{}.".format(problem_name, ", ".join(PROBLEM_NAMES)))
 
 
-def check_learning_rate_flag(learning_rate: float):
-  """Raises `UsageError` unless `--learning_rate` is positive and finite."""
+def check_learning_rate_flag(learning_rate: float,
+                             flag: str = "learning_rate"):
+  """Raises `UsageError` unless the learning rate of `--<flag>` is positive
+  and finite."""
   if not (math.isfinite(learning_rate) and learning_rate > 0):
-    raise UsageError("--learning_rate must be positive, got {}.".format(
-        learning_rate))
+    raise UsageError("--{} must be positive, got {}.".format(
+        flag, learning_rate))
 
 
 def check_unroll_flags(num_steps: int, unroll_length: int):
@@ -61,6 +63,16 @@ def run_main(main: Callable[[List[str]], Any]):
     except (UsageError, ValueError, IOError, RuntimeError) as e:
       sys.exit("{}: error: {}".format(os.path.basename(sys.argv[0]), e))
   app.run(guarded)
+
+
+def format_duration(seconds: float) -> str:
+  """`1h02m03s`, or `2m03s` under an hour."""
+  seconds = int(round(seconds))
+  hours, seconds = divmod(seconds, 3600)
+  minutes, seconds = divmod(seconds, 60)
+  if hours:
+    return "{}h{:02d}m{:02d}s".format(hours, minutes, seconds)
+  return "{}m{:02d}s".format(minutes, seconds)
 
 
 def run_epoch(cost_op: tf.Variable, ops: Sequence[Callable[[], Any]],
@@ -225,6 +237,17 @@ _CONFIGS = {
 PROBLEM_NAMES: List[str] = list(_CONFIGS)
 
 
+# Baselines, as networks with the Torch-optim defaults the paper used:
+# Adam betas 0.9/0.999, epsilon 1e-8; RMSprop decay 0.99, epsilon 1e-8; NAG
+# (Nesterov) momentum 0.9.
+BASELINES = {
+    "Adam": "Adam",
+    "SGD": "Sgd",
+    "RMSprop": "RMSprop",
+    "NAG": "Nag",
+}
+
+
 def get_config(problem_name: str, path: Optional[str] = None,
                mode: Optional[str] = None, data_dir: Optional[str] = None):
   """Returns the configuration of a named problem.
@@ -252,3 +275,64 @@ def get_config(problem_name: str, path: Optional[str] = None,
   if mode is None:
     mode = "train" if path is None else "test"
   return _CONFIGS[problem_name](path, mode, data_dir)
+
+
+def get_optimizer_config(optimizer: str, problem_name: str,
+                     path: Optional[str] = None, learning_rate: float = 0.001,
+                     data_dir: Optional[str] = None, mode: str = "test"):
+  """Returns `(problem, net_config, net_assignments)` to evaluate an optimizer.
+
+  Every optimizer is evaluated on the test split of the data problems by
+  default (the original used it for L2L only, and the training split for
+  Adam).
+
+  Args:
+    optimizer: `"L2L"` or one of `BASELINES`.
+    problem_name: A problem of `util.get_config`.
+    path: Folder of the saved L2L optimizer (`None`: untrained).
+    learning_rate: Learning rate of a baseline.
+    data_dir: Data folder of the MNIST and CIFAR-10 problems.
+    mode: Data split, `"test"` or `"train"` (to tune on the training
+        distribution).
+  """
+  if optimizer == "L2L":
+    return get_config(problem_name, path, mode=mode, data_dir=data_dir)
+  problem, _, _ = get_config(problem_name, mode=mode, data_dir=data_dir)
+  net_config = {optimizer: {
+      "net": BASELINES[optimizer],
+      "net_options": {"learning_rate": learning_rate}}}
+  return problem, net_config, None
+
+
+def evaluate_losses(problem, net_config, net_assignments, num_epochs: int,
+                    num_steps: int, seed: Optional[int] = None):
+  """Runs `num_epochs` optimizations of `num_steps` steps each.
+
+  Args:
+    problem, net_config, net_assignments: As `get_optimizer_config` returns.
+    num_epochs: Number of problem instances, each drawn by `reset()`.
+    num_steps: Optimization steps per instance.
+    seed: Global TensorFlow seed. With the same seed, every optimizer sees
+        the same problem instances (and minibatches).
+
+  Returns:
+    `(losses, seconds)`: the loss after every step, `[num_epochs,
+    num_steps]`, and the time the epochs took, in seconds.
+  """
+  optimizer = meta.MetaOptimizer(**net_config)
+  _, update, reset, _, _ = optimizer.meta_loss(
+      problem, 1, net_assignments=net_assignments)
+  if seed is not None:
+    # The problem's random ops get their seeds when first traced: seeding
+    # just before gives every optimizer the same problem instances.
+    tf.random.set_seed(seed)
+    reset()
+    tf.random.set_seed(seed)
+    update()
+  losses = np.zeros([num_epochs, num_steps])
+  start = timer()
+  for e in range(num_epochs):
+    reset()
+    for s in range(num_steps):
+      losses[e, s] = float(update().numpy())
+  return losses, timer() - start
