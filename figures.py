@@ -341,17 +341,8 @@ def make_figure(figure: Figure, learning_rates: Sequence[float]):
                           progress)
     tuning_lines += ["| {} | {} | {:g} | {:.4g} |".format(problem, *s)
                      for s in scores]
-    results = [("L2L", evaluation_run(problem, "L2L", num_instances,
-                                      num_steps, FLAGS.seed,
-                                      l2l_path=l2l_path))]
-    progress.done()
-    for baseline in BASELINES:
-      results.append(("{} (lr {:g})".format(baseline, chosen[baseline]),
-                      evaluation_run(problem, baseline, num_instances,
-                                     num_steps, FLAGS.seed,
-                                     learning_rate=chosen[baseline])))
-      progress.done()
-    runs[problem] = results
+    runs[problem] = _held_out_runs(problem, num_steps, num_instances, chosen,
+                                   l2l_path, progress)
   panels_results = [
       (panel, [(label, losses[:, :_panel_steps(panel)])
                for label, losses in runs[panel.problem]])
@@ -362,6 +353,31 @@ def make_figure(figure: Figure, learning_rates: Sequence[float]):
           "trained {} epochs{}".format(
               num_instances, FLAGS.seed, _train_epochs(),
               "; data: " + ", ".join(sources) if sources else ""))
+  _write_figure(figure, panels_results, note, tuning_lines)
+  progress.log("done: {}.png".format(stem))
+
+
+def _held_out_runs(problem: str, num_steps: int, num_instances: int,
+                   learning_rates: Dict[str, float], l2l_path: str,
+                   progress: Progress):
+  """L2L's and each baseline's (at its chosen learning rate) held-out runs:
+  `[(label, losses [num_instances, num_steps])]`, L2L first."""
+  results = [("L2L", evaluation_run(problem, "L2L", num_instances, num_steps,
+                                    FLAGS.seed, l2l_path=l2l_path))]
+  progress.done()
+  for baseline in BASELINES:
+    results.append(("{} (lr {:g})".format(baseline, learning_rates[baseline]),
+                    evaluation_run(problem, baseline, num_instances,
+                                   num_steps, FLAGS.seed,
+                                   learning_rate=learning_rates[baseline])))
+    progress.done()
+  return results
+
+
+def _write_figure(figure: Figure, panels_results, note: str,
+                  tuning_lines: Sequence[str]):
+  """Writes `<figure>.png`, `.csv` and `.md` from `[(panel, results)]`."""
+  stem = os.path.join(FLAGS.output_dir, figure.name)
   curves.plot(stem + ".png", figure.title,
               [("{}, {} steps".format(panel.title, _panel_steps(panel)),
                 results) for panel, results in panels_results], note)
@@ -382,7 +398,6 @@ def make_figure(figure: Figure, learning_rates: Sequence[float]):
       "</details>\n".format(figure.num_tuning_instances,
                             "\n".join(tuning_lines)))
   _write_text(stem + ".md", "\n".join(sections))
-  progress.log("done: {}.png".format(stem))
 
 
 def _check_flags() -> List[float]:
