@@ -306,11 +306,11 @@ def _data_note(problem_name: str) -> Optional[str]:
 def make_figure(figure: Figure, learning_rates: Sequence[float]):
   """Makes one figure: `<figure>.png`, `.csv` and `.md` (its section of
   FIGURES.md, which says why where the figure was skipped)."""
-  num_instances = _QUICK["num_instances"] if FLAGS.quick else (
-      figure.num_instances)
   if FLAGS.quick:
     figure = figure._replace(
+        num_instances=_QUICK["num_instances"],
         num_tuning_instances=_QUICK["num_tuning_instances"])
+  num_instances = figure.num_instances
   # Panels of the same problem share runs: the longest one is evaluated and
   # the shorter ones are its first steps (the same optimizer trajectories).
   longest, shortest = {}, {}

@@ -16,7 +16,6 @@ to `<output_dir>/variants.md`: the log10 of the mean final loss after 100
 steps, as the original's `evaluate.py` printed it.
 """
 
-import copy
 import io
 import os
 
@@ -57,14 +56,14 @@ _UNROLL_LENGTH = 20
 
 
 def net_config(changes, path=None):
-  """The MNIST net configuration with `changes` (`k`, `scale`) applied."""
-  options = copy.deepcopy(meta.DEFAULT_NET_CONFIG["net_options"])
+  """The MNIST net configuration (`util.get_default_net_config`, loaded from
+  `path` if given) with `changes` (`k`, `scale`) applied."""
+  config = util.get_default_net_config("cw", path)
   if "k" in changes:
-    options["preprocess_options"] = {"k": changes["k"]}
+    config["net_options"]["preprocess_options"] = {"k": changes["k"]}
   if "scale" in changes:
-    options["scale"] = changes["scale"]
-  return {"cw": {"net": meta.DEFAULT_NET_CONFIG["net"], "net_options": options,
-                 "net_path": util.get_net_path("cw", path)}}
+    config["net_options"]["scale"] = changes["scale"]
+  return {"cw": config}
 
 
 def train_variant(changes, meta_learning_rate: float, path: str):
@@ -93,9 +92,9 @@ def run_variant(name: str) -> str:
   Markdown table row."""
   description, changes, meta_learning_rate = VARIANTS[name]
   path = os.path.join(FLAGS.output_dir, name)
-  losses_file = os.path.join(path, "losses_{}x{}_seed{}_{}epochs.npy".format(
+  results_file = os.path.join(path, "results_{}x{}_seed{}_{}epochs.npz".format(
       FLAGS.num_instances, _NUM_STEPS, FLAGS.seed, FLAGS.train_epochs))
-  if not os.path.exists(losses_file):
+  if not os.path.exists(results_file):
     print("{}: training {} epochs ({})".format(name, FLAGS.train_epochs,
                                                  description), flush=True)
     train_loss = train_variant(changes, meta_learning_rate, path)
@@ -105,12 +104,10 @@ def run_variant(name: str) -> str:
                                      FLAGS.num_instances, _NUM_STEPS,
                                      FLAGS.seed)
     buffer = io.BytesIO()
-    np.save(buffer, np.concatenate([[np.full(_NUM_STEPS, train_loss)],
-                                    losses]))
-    fileio.write_atomically(losses_file, buffer.getvalue())
-  saved = np.load(losses_file)
-  train_loss, losses = saved[0, 0], saved[1:]
-  final = losses[:, -1]
+    np.savez(buffer, train_loss=train_loss, losses=losses)
+    fileio.write_atomically(results_file, buffer.getvalue())
+  with np.load(results_file) as saved:
+    train_loss, final = float(saved["train_loss"]), saved["losses"][:, -1]
   return "| {} | {} | {:.4g} | {:.4g} | {:+.2f} |".format(
       name, description, train_loss, np.mean(final), np.log10(np.mean(final)))
 

@@ -278,8 +278,9 @@ def get_config(problem_name: str, path: Optional[str] = None,
 
 
 def get_optimizer_config(optimizer: str, problem_name: str,
-                     path: Optional[str] = None, learning_rate: float = 0.001,
-                     data_dir: Optional[str] = None, mode: str = "test"):
+                         path: Optional[str] = None,
+                         learning_rate: float = 0.001,
+                         data_dir: Optional[str] = None, mode: str = "test"):
   """Returns `(problem, net_config, net_assignments)` to evaluate an optimizer.
 
   Every optimizer is evaluated on the test split of the data problems by
