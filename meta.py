@@ -22,6 +22,7 @@ import tensorflow as tf
 import tree
 
 import networks
+import update_rules
 
 MetaLoss = collections.namedtuple("MetaLoss", "loss, update, reset, fx, x")
 MetaStep = collections.namedtuple("MetaStep", "step, update, reset, fx, x")
@@ -272,6 +273,12 @@ class _Program:
     self._xla_verified = False
 
   @property
+  def name(self) -> str:
+    """`"step"`, `"update"` or `"loss"`: which program of `meta_loss` or
+    `meta_minimize` this is."""
+    return self._name
+
+  @property
   def uses_xla(self) -> bool:
     """Whether calls run the XLA-compiled program."""
     return self._xla is not None
@@ -472,8 +479,9 @@ class _MetaAdam(tf.Module):
                                         self.v):
       if gradient is None:
         continue
-      update, state = networks.adam_update(
-          gradient, networks.AdamState(self.t, m, v), **self._hyperparameters)
+      update, state = update_rules.adam_update(
+          gradient, update_rules.AdamState(self.t, m, v),
+          **self._hyperparameters)
       variable.assign_add(update)
       m.assign(state.m)
       v.assign(state.v)

@@ -7,285 +7,32 @@ variable to an update of the same shape:
 
     update, next_state = net(gradients, prev_state)
 
-Learned networks are saved as `.l2l` files: NumPy `.npz` archives holding
-`{module: {variable: array}}` under the keys `"module/variable"`, never a
-pickle.
+`factory` builds a network by class name, `save` returns (and writes) its
+weights. Learned networks are saved as `.l2l` files, a format that
+`l2l_files` reads and writes (`load` and `write_l2l` here are its `read` and
+`write`). The `initializer` argument and the original's Sonnet 1 LSTM layout
+are handled by `initializers`.
 """
 
 import abc
 import collections
-import io
-import zipfile
-from typing import Any, Callable, Dict, Mapping, Optional, Sequence, Tuple
+from typing import Any, Dict, Mapping, Optional, Sequence, Tuple
 
 import numpy as np
 import sonnet as snt
 import tensorflow as tf
 import tree
 
-import fileio
+import initializers
+import l2l_files
 import preprocess
+import update_rules
 
 # Saved weights: {module name: {variable name: array}}.
-NetVariables = Dict[str, Dict[str, np.ndarray]]
-
-_PREPROCESSORS = {
-    "Clamp": preprocess.Clamp,
-    "LogAndSign": preprocess.LogAndSign,
-}
-
-# Initializer names accepted as strings, with the defaults of the TF1
-# `tf.<name>_initializer` the original looked up.
-_NAMED_INITIALIZERS = {
-    "zeros": snt.initializers.Zeros,
-    "ones": snt.initializers.Ones,
-    "random_normal": snt.initializers.RandomNormal,
-    "truncated_normal": snt.initializers.TruncatedNormal,
-    "random_uniform": snt.initializers.RandomUniform,
-    "orthogonal": snt.initializers.Orthogonal,
-    "glorot_uniform": lambda: snt.initializers.VarianceScaling(
-        scale=1.0, mode="fan_avg", distribution="uniform"),
-    "glorot_normal": lambda: snt.initializers.VarianceScaling(
-        scale=1.0, mode="fan_avg", distribution="truncated_normal"),
-}
-
-# Variables of each layer, under the original's (Sonnet 1) names, which a
-# `{variable: initializer}` dict may name for every layer.
-_LSTM_FIELDS = ("w_gates", "b_gates")
-_LINEAR_FIELDS = ("w", "b")
-# Sonnet 2 names of an LSTM layer's variables, as `save` writes them; a
-# `{layer: {variable: initializer}}` dict may name them for that layer.
-_LSTM_SONNET2_FIELDS = ("w_i", "w_h", "b")
-
-_FORGET_BIAS = 1.0
-
-
-class _ArrayInitializer(snt.initializers.Initializer):
-  """Initializes a variable to a fixed array, checking its shape."""
-
-  def __init__(self, value: np.ndarray, source: str = "initializer array"):
-    """Creates the initializer.
-
-    Args:
-      value: Array of the variable's shape, or of size 1 (broadcast).
-      source: Where the array comes from, for error messages.
-    """
-    self._value = np.asarray(value)
-    self._source = source
-
-  def __call__(self, shape, dtype) -> tf.Tensor:
-    shape = tuple(shape)
-    if self._value.shape == shape:
-      return tf.constant(self._value, dtype=dtype)
-    if self._value.size == 1:
-      return tf.fill(shape, tf.constant(self._value.item(), dtype=dtype))
-    raise ValueError(
-        "{} has shape {}, but the variable it initializes has shape {}."
-        .format(self._source, self._value.shape, shape))
-
-
-def _convert_to_initializer(initializer: Any) -> Callable[..., tf.Tensor]:
-  """Returns a Sonnet-style initializer, `(shape, dtype) -> Tensor`.
-
-  Args:
-    initializer: A name from `_NAMED_INITIALIZERS` (e.g. `"zeros"`), a numpy
-        array of the variable's shape, or any callable taking `(shape, dtype)`
-        (TensorFlow and Sonnet initializers).
-
-  Raises:
-    ValueError: For an unknown initializer name.
-    TypeError: For anything else that is not callable.
-  """
-  if isinstance(initializer, str):
-    if initializer not in _NAMED_INITIALIZERS:
-      raise ValueError("Unknown initializer {!r}; valid names: {}.".format(
-          initializer, ", ".join(sorted(_NAMED_INITIALIZERS))))
-    return _NAMED_INITIALIZERS[initializer]()
-  if isinstance(initializer, np.ndarray):
-    return _ArrayInitializer(initializer)
-  if callable(initializer):
-    return initializer
-  raise TypeError(
-      "An initializer must be a name, a numpy array or a callable taking "
-      "(shape, dtype); got {!r}.".format(initializer))
-
-
-def _get_initializers(initializers: Any,
-                      fields: Sequence[str],
-                      dict_only_fields: Sequence[str] = ()) -> Dict[str, Any]:
-  """Picks the initializers of one layer's variables.
-
-  Args:
-    initializers: One initializer for every field, or a `{field: initializer}`
-        dict (keys that are not fields are ignored, as in the original).
-    fields: Variable names the layer takes.
-    dict_only_fields: Further variable names the layer takes from a dict only.
-
-  Returns:
-    `{field: initializer}` for the fields given.
-  """
-  if isinstance(initializers, dict):
-    return {f: _convert_to_initializer(initializers[f])
-            for f in tuple(fields) + tuple(dict_only_fields)
-            if f in initializers}
-  return {f: _convert_to_initializer(initializers) for f in fields}
-
-
-def _get_layer_initializers(initializers: Any,
-                            layer_name: str,
-                            fields: Sequence[str],
-                            layer_only_fields: Sequence[str] = ()
-                           ) -> Dict[str, Any]:
-  """Picks a layer's initializers from the `initializer` argument.
-
-  Args:
-    initializers: `None`, one initializer for every variable, a
-        `{variable: initializer}` dict applied to every layer, or a
-        `{layer: ...}` dict whose entry for `layer_name` is either of those.
-    layer_name: The layer, e.g. `"lstm_1"` or `"linear"`.
-    fields: Variable names every form may give for this layer.
-    layer_only_fields: Variable names only a `{layer: {variable: ...}}` entry
-        may give.
-
-  Returns:
-    `{field: initializer}` for the fields given.
-  """
-  if initializers is None:
-    return {}
-  if isinstance(initializers, dict) and layer_name in initializers:
-    return _get_initializers(initializers[layer_name], fields,
-                             layer_only_fields)
-  return _get_initializers(initializers, fields)
-
-
-def _gates_to_sonnet2_order(gates: tf.Tensor) -> tf.Tensor:
-  """Reorders gate blocks on the last axis from Sonnet 1 (i, j, f, o) to
-  Sonnet 2 (i, f, g, o), where Sonnet 2's cell input g is Sonnet 1's j."""
-  i, j, f, o = tf.split(gates, num_or_size_splits=4, axis=-1)
-  return tf.concat([i, f, j, o], axis=-1)
-
-
-class _SonnetOneLSTMInitializers:
-  """Initializers that give an `snt.LSTM` the original's Sonnet 1 LSTM.
-
-  Sonnet 1's LSTM had one gate matrix `w_gates`, shaped
-  `[input_size + hidden_size, 4 * hidden_size]` over `concat([inputs,
-  hidden])`, and a bias `b_gates`, shaped `[4 * hidden_size]`, with the gates
-  in the order (i, j, f, o). By default both were drawn from a truncated
-  normal of standard deviation `1 / sqrt(input_size + hidden_size)`, and a
-  forget bias of 1 was added at run time. `snt.LSTM` keeps `w_i` and `w_h`
-  separately, orders the gates (i, f, g, o) and stores the forget bias in
-  `b`. These initializers draw (or take) the Sonnet 1 variables and convert
-  them, so that an `snt.LSTM` with `forget_bias=0` computes what the Sonnet 1
-  LSTM computed. `snt.LSTM` creates `w_i` first, which fixes `input_size`.
-  """
-
-  def __init__(self, hidden_size: int, w_gates=None, b_gates=None):
-    """Creates the initializers.
-
-    Args:
-      hidden_size: Number of LSTM units.
-      w_gates: Initializer of the Sonnet 1 gate matrix, or `None` for the
-          Sonnet 1 default.
-      b_gates: Initializer of the Sonnet 1 gate bias (forget bias excluded),
-          or `None` for the Sonnet 1 default.
-    """
-    self._hidden_size = hidden_size
-    self._w_gates = w_gates
-    self._b_gates = b_gates
-    self._input_size = None
-    self._hidden_weights = None
-
-  def _default(self) -> snt.initializers.Initializer:
-    stddev = 1.0 / np.sqrt(self._input_size + self._hidden_size)
-    return snt.initializers.TruncatedNormal(stddev=stddev)
-
-  def _require_input_size(self, variable: str):
-    if self._input_size is None:
-      raise RuntimeError("The LSTM's {} was created before w_i; its Sonnet 1 "
-                         "initialization needs w_i first.".format(variable))
-
-  def input_weights(self, shape, dtype) -> tf.Tensor:
-    """Initial `w_i`, shaped `[input_size, 4 * hidden_size]`."""
-    self._input_size = int(shape[0])
-    joint_shape = [self._input_size + self._hidden_size, 4 * self._hidden_size]
-    joint = (self._w_gates or self._default())(joint_shape, dtype)
-    joint = _gates_to_sonnet2_order(joint)
-    self._hidden_weights = joint[self._input_size:]
-    return joint[:self._input_size]
-
-  def hidden_weights(self, shape, dtype) -> tf.Tensor:
-    """Initial `w_h`, shaped `[hidden_size, 4 * hidden_size]`."""
-    del shape, dtype  # Drawn with w_i, as one Sonnet 1 matrix.
-    self._require_input_size("w_h")
-    return self._hidden_weights
-
-  def bias(self, shape, dtype) -> tf.Tensor:
-    """Initial `b`, shaped `[4 * hidden_size]`, forget bias included."""
-    self._require_input_size("b")
-    b_gates = (self._b_gates or self._default())(shape, dtype)
-    i, f, g, o = tf.split(_gates_to_sonnet2_order(b_gates), 4)
-    return tf.concat([i, f + _FORGET_BIAS, g, o], axis=0)
-
-
-def _make_lstm(hidden_size: int, initializers: Dict[str, Any],
-               name: str) -> snt.LSTM:
-  """Returns an `snt.LSTM` initialized as the original's Sonnet 1 LSTM.
-
-  Args:
-    hidden_size: Number of LSTM units.
-    initializers: Initializers by variable name: the Sonnet 1 names
-        (`w_gates`, `b_gates`, with the original's meaning) or the Sonnet 2
-        names (`w_i`, `w_h`, `b`, the variables' values as `save` writes
-        them, forget bias included in `b`).
-    name: Module name.
-
-  Raises:
-    ValueError: If a Sonnet 1 name and the Sonnet 2 names of the same
-        variables are both given, or only one of `w_i` and `w_h`.
-  """
-  def conflict(original, sonnet2):
-    return original in initializers and any(v in initializers for v in sonnet2)
-  if conflict("w_gates", ("w_i", "w_h")) or conflict("b_gates", ("b",)):
-    raise ValueError(
-        "Layer {}: give the gate initializers either with the original's names "
-        "(w_gates, b_gates) or with Sonnet 2's (w_i, w_h, b), not both; got {}."
-        .format(name, sorted(initializers)))
-  if ("w_i" in initializers) != ("w_h" in initializers):
-    raise ValueError("Layer {}: w_i and w_h must be initialized together; got "
-                     "{}.".format(name, sorted(initializers)))
-  gates = _SonnetOneLSTMInitializers(hidden_size,
-                                     w_gates=initializers.get("w_gates"),
-                                     b_gates=initializers.get("b_gates"))
-  return snt.LSTM(hidden_size,
-                  w_i_init=initializers.get("w_i", gates.input_weights),
-                  w_h_init=initializers.get("w_h", gates.hidden_weights),
-                  b_init=initializers.get("b", gates.bias),
-                  forget_bias=0.0,
-                  name=name)
-
-
-def _make_preprocess(preprocess_name: str,
-                     preprocess_options: Optional[Mapping[str, Any]]):
-  """Returns the gradient preprocessing callable.
-
-  Args:
-    preprocess_name: A module of `preprocess.py` (`"LogAndSign"`, `"Clamp"`)
-        or the name of a TensorFlow function (`"identity"`).
-    preprocess_options: Keyword arguments of the `preprocess.py` module.
-
-  Raises:
-    ValueError: If the name is neither.
-  """
-  if preprocess_name in _PREPROCESSORS:
-    return _PREPROCESSORS[preprocess_name](**dict(preprocess_options or {}))
-  function = getattr(tf, preprocess_name, None)
-  if not callable(function):
-    raise ValueError(
-        "Unknown preprocess_name {!r}: expected one of {} or a TensorFlow "
-        "function such as 'identity'.".format(preprocess_name,
-                                              sorted(_PREPROCESSORS)))
-  return function
+NetVariables = l2l_files.NetVariables
+# The `.l2l` reader and writer, under the names this module always had.
+load = l2l_files.read
+write_l2l = l2l_files.write
 
 
 class Network(snt.RNNCore, metaclass=abc.ABCMeta):
@@ -346,20 +93,22 @@ class StandardDeepLSTM(Network):
     super().__init__(name=name)
     self._output_size = output_size
     self._scale = scale
-    self._preprocess = _make_preprocess(preprocess_name, preprocess_options)
+    self._preprocess = preprocess.factory(preprocess_name,
+                                          preprocess_options)
     self._lstm_names = tuple(
         "lstm_{}".format(i) for i in range(1, len(layers) + 1))
     with self.name_scope:
       cores = [
-          _make_lstm(size,
-                     _get_layer_initializers(initializer, layer_name,
-                                             _LSTM_FIELDS,
-                                             _LSTM_SONNET2_FIELDS),
-                     name=layer_name)
+          initializers.make_lstm(
+              size,
+              initializers.layer_initializers(
+                  initializer, layer_name, initializers.LSTM_FIELDS,
+                  initializers.LSTM_SONNET2_FIELDS),
+              name=layer_name)
           for layer_name, size in zip(self._lstm_names, layers)]
       self._rnn = snt.DeepRNN(cores, name="deep_rnn")
-      linear_init = _get_layer_initializers(initializer, "linear",
-                                            _LINEAR_FIELDS)
+      linear_init = initializers.layer_initializers(
+          initializer, "linear", initializers.LINEAR_FIELDS)
       self._linear = snt.Linear(output_size,
                                 w_init=linear_init.get("w"),
                                 b_init=linear_init.get("b"),
@@ -367,8 +116,9 @@ class StandardDeepLSTM(Network):
 
   @property
   def saved_variables(self) -> Dict[str, Tuple[str, ...]]:
-    result = {name: _LSTM_SONNET2_FIELDS for name in self._lstm_names}
-    result["linear"] = _LINEAR_FIELDS
+    result = {name: initializers.LSTM_SONNET2_FIELDS
+              for name in self._lstm_names}
+    result["linear"] = initializers.LINEAR_FIELDS
     return result
 
   def __call__(self, inputs: tf.Tensor, prev_state):
@@ -538,38 +288,10 @@ class Sgd(_HandWrittenOptimizer):
     return ()
 
 
-AdamState = collections.namedtuple("AdamState", "t, m, v")
-
-
-def adam_update(gradients: tf.Tensor, state: AdamState, learning_rate: float,
-                beta1: float, beta2: float, epsilon: float):
-  """One Adam step (Kingma & Ba 2015, Algorithm 1).
-
-  Args:
-    gradients: Gradient `Tensor` of any shape.
-    state: `AdamState` of the number of steps taken `t` (scalar) and moment
-        estimates `m`, `v` (shaped as `gradients`).
-    learning_rate: Step size.
-    beta1: Decay of the first moment estimate.
-    beta2: Decay of the second moment estimate.
-    epsilon: Added to the root of the second moment estimate.
-
-  Returns:
-    `(update, next_state)`, `update` shaped as `gradients`: the change to
-    apply to the parameters (it already carries the minus sign).
-  """
-  t = state.t + 1
-  m = beta1 * state.m + (1 - beta1) * gradients
-  v = beta2 * state.v + (1 - beta2) * tf.square(gradients)
-  m_hat = m / (1 - tf.pow(beta1, t))
-  v_hat = v / (1 - tf.pow(beta2, t))
-  update = -learning_rate * m_hat / (tf.sqrt(v_hat) + epsilon)
-  return update, AdamState(t, m, v)
-
-
 @snt.allow_empty_variables
 class Adam(_HandWrittenOptimizer):
-  """Adam (https://arxiv.org/abs/1412.6980) as a network, state `AdamState`."""
+  """Adam (https://arxiv.org/abs/1412.6980) as a network; its state is an
+  `update_rules.AdamState`."""
 
   def __init__(self, learning_rate: float = 1e-3, beta1: float = 0.9,
                beta2: float = 0.999, epsilon: float = 1e-8,
@@ -581,69 +303,32 @@ class Adam(_HandWrittenOptimizer):
     self._beta2 = beta2
     self._epsilon = epsilon
 
-  def __call__(self, inputs: tf.Tensor, prev_state: AdamState):
+  def __call__(self, inputs: tf.Tensor,
+               prev_state: update_rules.AdamState):
     """Computes the Adam update of a variable from its gradient.
 
     Args:
       inputs: Gradient `Tensor` of any shape, `n` elements.
-      prev_state: `AdamState` for `n` coordinates.
+      prev_state: `update_rules.AdamState` for `n` coordinates.
 
     Returns:
       `(update, next_state)`, `update` shaped as `inputs`.
     """
-    update, next_state = adam_update(
-        tf.reshape(inputs, [-1, 1]), AdamState(*prev_state),
+    update, next_state = update_rules.adam_update(
+        tf.reshape(inputs, [-1, 1]), update_rules.AdamState(*prev_state),
         self._learning_rate, self._beta1, self._beta2, self._epsilon)
     return tf.reshape(update, tf.shape(inputs)), next_state
 
   def initial_state(self, batch_size: int, dtype: tf.DType = tf.float32):
-    """Returns the zero `AdamState` for `batch_size` coordinates."""
-    return AdamState(t=tf.zeros([], dtype=dtype),
-                     m=tf.zeros([batch_size, 1], dtype=dtype),
-                     v=tf.zeros([batch_size, 1], dtype=dtype))
+    """Returns the zero `update_rules.AdamState` for `batch_size`
+    coordinates."""
+    return update_rules.AdamState(t=tf.zeros([], dtype=dtype),
+                                  m=tf.zeros([batch_size, 1], dtype=dtype),
+                                  v=tf.zeros([batch_size, 1], dtype=dtype))
 
   def initial_state_for_inputs(self, inputs: tf.Tensor,
                                dtype: tf.DType = tf.float32):
     return self.initial_state(inputs.shape.num_elements(), dtype=dtype)
-
-
-def rmsprop_update(gradients: tf.Tensor, mean_square: tf.Tensor,
-                   learning_rate: float, decay: float, epsilon: float):
-  """One RMSprop step, as Torch's `optim.RMSprop` takes it.
-
-  Args:
-    gradients: Gradient `Tensor` of any shape.
-    mean_square: Running mean of the squared gradients, shaped as
-        `gradients`.
-    learning_rate: Step size.
-    decay: Decay of the running mean (Torch's `alpha`).
-    epsilon: Added to the root of the running mean.
-
-  Returns:
-    `(update, next_mean_square)`, `update` shaped as `gradients`.
-  """
-  mean_square = decay * mean_square + (1 - decay) * tf.square(gradients)
-  update = -learning_rate * gradients / (tf.sqrt(mean_square) + epsilon)
-  return update, mean_square
-
-
-def nesterov_update(gradients: tf.Tensor, velocity: tf.Tensor,
-                    learning_rate: float, momentum: float):
-  """One step of Nesterov's accelerated gradient, as Torch's `optim.SGD`
-  with `nesterov=True` takes it: `v = momentum * v + g`, update
-  `-learning_rate * (g + momentum * v)`.
-
-  Args:
-    gradients: Gradient `Tensor` of any shape.
-    velocity: Momentum buffer `v`, shaped as `gradients`.
-    learning_rate: Step size.
-    momentum: Momentum coefficient.
-
-  Returns:
-    `(update, next_velocity)`, `update` shaped as `gradients`.
-  """
-  velocity = momentum * velocity + gradients
-  return -learning_rate * (gradients + momentum * velocity), velocity
 
 
 class _ElementwiseOptimizer(_HandWrittenOptimizer):
@@ -679,8 +364,8 @@ class RMSprop(_ElementwiseOptimizer):
     self._epsilon = epsilon
 
   def _update(self, gradients, state):
-    return rmsprop_update(gradients, state, self._learning_rate, self._decay,
-                          self._epsilon)
+    return update_rules.rmsprop_update(gradients, state, self._learning_rate,
+                                       self._decay, self._epsilon)
 
 
 @snt.allow_empty_variables
@@ -696,8 +381,8 @@ class Nag(_ElementwiseOptimizer):
     self._momentum = momentum
 
   def _update(self, gradients, state):
-    return nesterov_update(gradients, state, self._learning_rate,
-                           self._momentum)
+    return update_rules.nesterov_update(gradients, state, self._learning_rate,
+                                        self._momentum)
 
 
 _NETWORKS = {
@@ -711,93 +396,19 @@ _NETWORKS = {
 }
 
 
-def _flatten_variables(net_vars: NetVariables) -> Dict[str, np.ndarray]:
-  return {"{}/{}".format(module, variable): value
-          for module, variables in net_vars.items()
-          for variable, value in variables.items()}
-
-
-def write_l2l(filename: str, net_vars: NetVariables):
-  """Writes `{module: {variable: array}}` to `filename` as a `.l2l` file.
-
-  The file is written with `fileio.write_atomically`, so an existing file is
-  never left half written.
-
-  Args:
-    filename: Destination path (written exactly, no suffix added).
-    net_vars: Arrays by module and variable name.
-  """
-  buffer = io.BytesIO()
-  np.savez(buffer, **_flatten_variables(net_vars))
-  fileio.write_atomically(filename, buffer.getvalue())
-
-
-def load(filename: str) -> NetVariables:
-  """Reads a `.l2l` file written by `save`.
-
-  Args:
-    filename: Path of the file.
-
-  Returns:
-    `{module: {variable: array}}`.
-
-  Raises:
-    IOError: If the file cannot be read.
-    ValueError: If it is not a `.l2l` archive of floating point arrays (a
-        pickle, such as the original's files, is refused: unpickling runs
-        code).
-  """
-  try:
-    with open(filename, "rb") as f:
-      contents = f.read()
-  except OSError as e:
-    raise IOError("Cannot read optimizer file {}: {}.".format(
-        filename, e.strerror or e)) from e
-  if contents[:1] == b"\x80":
-    raise ValueError(
-        "{} is a Python pickle (the original learning-to-learn format), not a "
-        ".l2l archive; it is not loaded because unpickling can run arbitrary "
-        "code.".format(filename))
-  try:
-    with np.load(io.BytesIO(contents), allow_pickle=False) as archive:
-      arrays = {key: archive[key] for key in archive.files}
-  except (ValueError, OSError, EOFError, KeyError, zipfile.BadZipFile) as e:
-    raise ValueError("{} is not a valid .l2l file (a NumPy .npz archive of "
-                     "network weights): {}".format(filename, e)) from e
-  result = {}
-  for key, value in arrays.items():
-    module, _, variable = key.partition("/")
-    if not module or not variable or "/" in variable:
-      raise ValueError("{} is not a valid .l2l file: unexpected entry {!r} "
-                       "(expected 'module/variable').".format(filename, key))
-    if not np.issubdtype(value.dtype, np.floating):
-      raise ValueError("{} is not a valid .l2l file: entry {!r} has dtype {}, "
-                       "expected floating point.".format(filename, key,
-                                                         value.dtype))
-    result.setdefault(module, {})[variable] = value
-  return result
-
-
 def _file_initializer(filename: str, network_class, net_options) -> Dict:
   """Loads `filename` as a `{layer: {variable: initializer}}` dict.
 
   Raises:
-    IOError, ValueError: As `load`, or if the file's layers and variables are
-        not those of the network it initializes.
+    errors.MissingFileError, errors.InputError: As `load`, or (`InputError`)
+        if the file's layers and variables are not those of the network it
+        initializes.
   """
   net_vars = load(filename)
-  expected = network_class(**net_options).saved_variables
-  found = {module: tuple(sorted(v)) for module, v in net_vars.items()}
-  if found != {module: tuple(sorted(v)) for module, v in expected.items()}:
-    raise ValueError(
-        "{} does not match the network it should initialize: the file holds "
-        "{}, the network ({}) has {}.".format(
-            filename, found, network_class.__name__,
-            {m: tuple(sorted(v)) for m, v in expected.items()}))
-  return {module: {variable: _ArrayInitializer(
-      value, source="{}: {}/{}".format(filename, module, variable))
-                   for variable, value in variables.items()}
-          for module, variables in net_vars.items()}
+  l2l_files.check_matches(filename, net_vars,
+                          network_class(**net_options).saved_variables,
+                          network_class.__name__)
+  return initializers.from_file_arrays(net_vars, filename)
 
 
 def factory(net: str, net_options: Any = (),
@@ -815,8 +426,9 @@ def factory(net: str, net_options: Any = (),
     The `Network`.
 
   Raises:
-    ValueError: For an unknown `net`, or a corrupt or mismatched file.
-    IOError: If `net_path` cannot be read.
+    ValueError: For an unknown `net`.
+    errors.InputError: For a corrupt or mismatched file (a `ValueError`).
+    errors.MissingFileError: If `net_path` cannot be read (an `IOError`).
   """
   if net not in _NETWORKS:
     raise ValueError("Unknown network {!r}; valid names: {}.".format(
@@ -834,7 +446,8 @@ def save(network: Network, filename: Optional[str] = None) -> NetVariables:
 
   Args:
     network: The network; its variables must exist (it has been called).
-    filename: Optional `.l2l` path, written atomically (see `write_l2l`).
+    filename: Optional `.l2l` path, written atomically (see
+        `l2l_files.write`).
 
   Returns:
     `{module: {variable: array}}`, e.g. `{"lstm_1": {"w_i": ..., "w_h": ...,

@@ -2,7 +2,7 @@
 # Licensed under the Apache License, Version 2.0 (see LICENSE).
 """Gradient preprocessing modules for the learned optimizers."""
 
-from typing import Optional
+from typing import Any, Mapping, Optional
 
 import numpy as np
 import sonnet as snt
@@ -110,3 +110,32 @@ class LogAndSign(snt.Module):
       `Tensor` shaped `[d_1, ..., d_{n-1}, 2 * d_n]`; see `log_and_sign`.
     """
     return log_and_sign(gradients, self._k)
+
+
+_PREPROCESSORS = {
+    "Clamp": Clamp,
+    "LogAndSign": LogAndSign,
+}
+
+
+def factory(preprocess_name: str,
+            preprocess_options: Optional[Mapping[str, Any]] = None):
+  """Returns the gradient preprocessing callable.
+
+  Args:
+    preprocess_name: A module of this file (`"LogAndSign"`, `"Clamp"`)
+        or the name of a TensorFlow function (`"identity"`).
+    preprocess_options: Keyword arguments of that module.
+
+  Raises:
+    ValueError: If the name is neither.
+  """
+  if preprocess_name in _PREPROCESSORS:
+    return _PREPROCESSORS[preprocess_name](**dict(preprocess_options or {}))
+  function = getattr(tf, preprocess_name, None)
+  if not callable(function):
+    raise ValueError(
+        "Unknown preprocess_name {!r}: expected one of {} or a TensorFlow "
+        "function such as 'identity'.".format(preprocess_name,
+                                              sorted(_PREPROCESSORS)))
+  return function

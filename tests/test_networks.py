@@ -1,6 +1,7 @@
 # Copyright 2026 The learning-to-learn TF2 port authors.
 # Licensed under the Apache License, Version 2.0 (see LICENSE).
-"""Tests of networks.py: every net class, initializers and .l2l files."""
+"""Tests of networks.py: every net class, initializers and .l2l files
+(networks.py with initializers.py and l2l_files.py behind it)."""
 
 import io
 import pickle
@@ -10,6 +11,8 @@ import pytest
 import sonnet as snt
 import tensorflow as tf
 
+import errors
+import l2l_files
 import networks
 
 KERNEL_SHAPE = [5, 5]
@@ -246,15 +249,19 @@ def test_default_initialization_is_sonnet1():
     ({"lstm_1": {"w_i": "zeros"}}, "w_i and w_h must be initialized together"),
 ])
 def test_bad_initializers(initializer, message):
-  with pytest.raises(ValueError, match=message):
+  with pytest.raises(ValueError, match=message) as raised:
     networks.CoordinateWiseDeepLSTM(layers=(2,), initializer=initializer)
+  # A programming error, not a user's file: no errors.Error.
+  assert not isinstance(raised.value, errors.Error)
 
 
 def test_initializer_array_of_wrong_shape():
   net = networks.CoordinateWiseDeepLSTM(
       layers=(), initializer={"w": np.zeros([3, 1]), "b": "zeros"})
-  with pytest.raises(ValueError, match=r"shape \(3, 1\).*shape \(1, 1\)"):
+  with pytest.raises(ValueError,
+                     match=r"shape \(3, 1\).*shape \(1, 1\)") as raised:
     net(tf.zeros([2]), ())
+  assert not isinstance(raised.value, errors.Error)
 
 
 def test_factory_unknown_network():
@@ -327,6 +334,13 @@ def test_load_missing_file(tmp_path):
                      net_path=str(tmp_path / "missing.l2l"))
 
 
+def test_load_missing_file_is_a_missing_file_error(tmp_path):
+  with pytest.raises(errors.MissingFileError,
+                     match="Cannot read optimizer file") as raised:
+    networks.load(str(tmp_path / "missing.l2l"))
+  assert isinstance(raised.value, IOError)
+
+
 @pytest.mark.parametrize("contents", [b"not an archive", b"PK\x03\x04trunc"])
 def test_load_corrupt_file(tmp_path, contents):
   filename = tmp_path / "bad.l2l"
@@ -341,6 +355,59 @@ def test_load_truncated_file(tmp_path):
   filename.write_bytes(filename.read_bytes()[:100])
   with pytest.raises(ValueError, match="is not a valid .l2l file"):
     networks.load(str(filename))
+
+
+@pytest.mark.parametrize("contents", [
+    b"not an archive", b"PK\x03\x04trunc", b"", pickle.dumps([1.0])])
+def test_load_bad_file_is_an_input_error(tmp_path, contents):
+  """Garbage, truncated archives and pickles: errors.InputError, a
+  ValueError, that the scripts report in one line."""
+  filename = tmp_path / "bad.l2l"
+  filename.write_bytes(contents)
+  with pytest.raises(errors.InputError) as raised:
+    networks.load(str(filename))
+  assert isinstance(raised.value, ValueError)
+
+
+def test_load_truncated_saved_file_is_an_input_error(tmp_path):
+  filename = tmp_path / "cw.l2l"
+  networks.save(_random_network(), str(filename))
+  filename.write_bytes(filename.read_bytes()[:-10])
+  with pytest.raises(errors.InputError, match="is not a valid .l2l file"):
+    networks.load(str(filename))
+
+
+@pytest.mark.parametrize("entries, message", [
+    ({"w": np.zeros([1])}, "unexpected entry 'w'"),
+    ({"a/b/c": np.zeros([1])}, "unexpected entry 'a/b/c'"),
+    ({"linear/w": np.zeros([1], dtype=np.int32)}, "has dtype int32"),
+])
+def test_load_bad_entries_are_input_errors(tmp_path, entries, message):
+  buffer = io.BytesIO()
+  np.savez(buffer, **entries)
+  filename = tmp_path / "bad.l2l"
+  filename.write_bytes(buffer.getvalue())
+  with pytest.raises(errors.InputError, match=message):
+    networks.load(str(filename))
+
+
+def test_l2l_files_round_trip(tmp_path):
+  """l2l_files.write then l2l_files.read gives back the same arrays, and
+  networks exposes the same reader and writer."""
+  net_vars = {"lstm_1": {"w_i": np.random.randn(2, 8).astype(np.float32),
+                         "b": np.random.randn(8).astype(np.float32)},
+              "linear": {"w": np.random.randn(2, 1), "b": np.zeros([1])}}
+  filename = str(tmp_path / "net.l2l")
+  l2l_files.write(filename, net_vars)
+  loaded = l2l_files.read(filename)
+  assert sorted(loaded) == sorted(net_vars)
+  for module, variables in net_vars.items():
+    assert sorted(loaded[module]) == sorted(variables)
+    for name, value in variables.items():
+      assert loaded[module][name].dtype == value.dtype
+      np.testing.assert_array_equal(loaded[module][name], value)
+  assert networks.load is l2l_files.read
+  assert networks.write_l2l is l2l_files.write
 
 
 def test_load_refuses_pickles(tmp_path):
@@ -364,10 +431,11 @@ def test_load_refuses_object_arrays(tmp_path):
 def test_load_file_with_other_layers(tmp_path, layers):
   filename = str(tmp_path / "cw.l2l")
   networks.save(_random_network(layers=(2, 3)), filename)
-  with pytest.raises(ValueError, match="does not match the network"):
+  with pytest.raises(ValueError, match="does not match the network") as raised:
     networks.factory("CoordinateWiseDeepLSTM",
                      {"layers": layers, "preprocess_name": "LogAndSign",
                       "preprocess_options": {"k": 5}}, net_path=filename)
+  assert isinstance(raised.value, errors.InputError)
 
 
 def test_load_file_with_other_layer_sizes(tmp_path):
@@ -377,8 +445,10 @@ def test_load_file_with_other_layer_sizes(tmp_path):
                          {"layers": (4, 3), "preprocess_name": "LogAndSign",
                           "preprocess_options": {"k": 5}}, net_path=filename)
   with pytest.raises(ValueError, match=r"cw.l2l: lstm_1/w_i has shape \(2, 8\)"
-                     r", but the variable it initializes has shape \(2, 16\)"):
+                     r", but the variable it initializes has shape \(2, 16\)"
+                    ) as raised:
     check_network(net, [7], RUN_MODES["eager"])
+  assert isinstance(raised.value, errors.InputError)
 
 
 def test_save_overwrites_atomically(tmp_path):

@@ -68,3 +68,22 @@ def test_log_and_sign_matches_numpy(run, k):
 def test_log_and_sign_rejects_non_positive_k():
   with pytest.raises(ValueError, match="k must be positive, got 0"):
     preprocess.LogAndSign(k=0)
+
+
+def test_factory_builds_modules_and_tensorflow_functions():
+  log_and_sign = preprocess.factory("LogAndSign", {"k": 10})
+  assert isinstance(log_and_sign, preprocess.LogAndSign)
+  gradients = tf.constant([[1e-3]])
+  np.testing.assert_allclose(
+      log_and_sign(gradients).numpy(),
+      preprocess.log_and_sign(gradients, 10.0).numpy())
+  clamp = preprocess.factory("Clamp", {"min_value": -1, "max_value": 1})
+  np.testing.assert_array_equal(clamp(tf.constant([-3.0, 3.0])).numpy(),
+                                [-1.0, 1.0])
+  assert preprocess.factory("identity") is tf.identity
+
+
+def test_factory_names_the_valid_choices():
+  with pytest.raises(ValueError, match=r"Unknown preprocess_name 'Nope': "
+                     r"expected one of \['Clamp', 'LogAndSign'\]"):
+    preprocess.factory("Nope", {})
