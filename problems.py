@@ -8,6 +8,11 @@ inside the call) and returns its scalar loss. `meta.MetaOptimizer` calls it
 under a variable creator that substitutes the optimizee's current values for
 the trainable variables, so every call must create the same variables in the
 same order.
+
+`make_loss` may carry attributes describing the problem: `data_source`,
+where a data problem's examples came from, and `forward_flops`, the matrix
+product and convolution FLOPs of one forward evaluation of the loss (a
+multiply-add counts 2), which the benchmark uses.
 """
 
 import itertools
@@ -75,6 +80,7 @@ def quadratic(batch_size: int = 128, num_dims: int = 10, stddev: float = 0.01,
     product = tf.squeeze(tf.matmul(w, tf.expand_dims(x, -1)), axis=-1)
     return tf.reduce_mean(tf.reduce_sum((product - y) ** 2, axis=1))
 
+  build.forward_flops = 2 * batch_size * num_dims * num_dims
   return build
 
 
@@ -131,6 +137,7 @@ _NN_INITIALIZERS = {
     "b_init": snt.initializers.RandomNormal(stddev=0.01),
 }
 _ACTIVATIONS = {"sigmoid": tf.sigmoid, "relu": tf.nn.relu}
+_CONV_KERNEL_SIZE = 5
 # Sonnet 1's batch norm epsilon, which the original used.
 _BATCH_NORM_EPS = 1e-3
 
@@ -157,6 +164,13 @@ def _random_batch(images: tf.Tensor, labels: tf.Tensor, batch_size: int):
                               dtype=tf.int64)
   batch = tf.cast(tf.gather(images, indices), tf.float32) / 255.0
   return batch, tf.gather(labels, indices)
+
+
+def _mlp_forward_flops(batch_size: int, sizes: Sequence[int]) -> int:
+  """Matrix product FLOPs of an MLP with layer sizes `sizes` (input first)
+  on a batch of `batch_size`."""
+  return 2 * batch_size * sum(n_in * n_out
+                              for n_in, n_out in zip(sizes[:-1], sizes[1:]))
 
 
 def _device_data(dataset: datasets.Dataset):
@@ -200,6 +214,9 @@ def mnist(layers: Sequence[int], activation: str = "sigmoid",
     return _xent_loss(mlp(snt.Flatten()(batch_images)), batch_labels)
 
   build.data_source = data.source
+  build.forward_flops = _mlp_forward_flops(
+      batch_size, [int(data.images[0].size)] + list(layers) +
+      [datasets.NUM_CLASSES])
   return build
 
 
@@ -212,6 +229,7 @@ def _batch_norm(name: str) -> snt.BatchNorm:
 def cifar10(path: str, conv_channels: Optional[Sequence[int]] = None,
             linear_layers: Optional[Sequence[int]] = None,
             batch_norm: bool = True, batch_size: int = 128,
+            num_threads: int = 4, min_queue_examples: int = 1000,
             mode: str = "train",
             classes: Optional[Sequence[int]] = None) -> MakeLoss:
   """CIFAR-10 classification with a convolutional network.
@@ -225,6 +243,9 @@ def cifar10(path: str, conv_channels: Optional[Sequence[int]] = None,
         convolution and hidden linear layer. The moving statistics are
         problem state, not optimizee parameters.
     batch_size: Minibatch size, drawn anew at every step.
+    num_threads: Ignored. The original's queue runners used it; the split
+        is now held on the device and minibatches drawn inside the unroll.
+    min_queue_examples: Ignored, as `num_threads`.
     mode: Data split, `"train"` or `"test"`.
     classes: Optional subset of the labels to classify (relabelled in the
         given order); the network then has `len(classes)` outputs.
@@ -240,6 +261,7 @@ def cifar10(path: str, conv_channels: Optional[Sequence[int]] = None,
     ValueError: For an unknown mode, or malformed data files.
     IOError: If the data cannot be found or downloaded.
   """
+  del num_threads, min_queue_examples  # No input queues.
   data = datasets.load_cifar10(path, mode, classes)
   images, labels = _device_data(data)
   num_classes = datasets.NUM_CLASSES if classes is None else len(classes)
@@ -248,7 +270,8 @@ def cifar10(path: str, conv_channels: Optional[Sequence[int]] = None,
     x, batch_labels = _random_batch(images, labels, batch_size)
     with tf.name_scope("conv_net_2d"):
       for i, channels in enumerate(conv_channels or ()):
-        x = snt.Conv2D(channels, kernel_shape=5, stride=1, padding="SAME",
+        x = snt.Conv2D(channels, kernel_shape=_CONV_KERNEL_SIZE, stride=1,
+                       padding="SAME",
                        name="conv_2d_{}".format(i), **_NN_INITIALIZERS)(x)
         if batch_norm:
           x = _batch_norm("batch_norm_{}".format(i))(x, is_training=True)
@@ -269,4 +292,23 @@ def cifar10(path: str, conv_channels: Optional[Sequence[int]] = None,
     return _xent_loss(mlp(snt.Flatten()(x)), batch_labels)
 
   build.data_source = data.source
+  build.forward_flops = _conv_net_forward_flops(
+      batch_size, data.images.shape[1:], conv_channels or (),
+      list(linear_layers or ()) + [num_classes])
   return build
+
+
+def _conv_net_forward_flops(batch_size: int, image_shape: Sequence[int],
+                            conv_channels: Sequence[int],
+                            linear_sizes: Sequence[int]) -> int:
+  """FLOPs of `cifar10`'s network: 5x5 convolutions (stride 1, SAME), each
+  followed by 2x2 max-pooling, on images `[height, width, channels]`, then
+  linear layers of `linear_sizes`."""
+  height, width, channels = image_shape
+  flops = 0
+  for out_channels in conv_channels:
+    flops += (2 * batch_size * height * width * _CONV_KERNEL_SIZE ** 2 *
+              channels * out_channels)
+    height, width, channels = -(-height // 2), -(-width // 2), out_channels
+  return flops + _mlp_forward_flops(
+      batch_size, [height * width * channels] + list(linear_sizes))

@@ -249,3 +249,31 @@ def test_full_size_configs_lower_the_meta_loss(data_dir, name):
   before, after = meta_loss_goes_down(problem, net_config, net_assignments,
                                       epochs=10)
   assert after < before
+
+
+def test_forward_flops_of_the_paper_networks(data_dir):
+  """Matrix product and convolution FLOPs of one loss evaluation (batch
+  128): the MNIST MLP 784-20-10, and the CIFAR net of 5x5 convolutions of
+  16 channels at 32x32, 16x16 and 8x8, then 256-32-10."""
+  mnist, _, _ = util.get_config("mnist", data_dir=data_dir)
+  assert mnist.forward_flops == 2 * 128 * (784 * 20 + 20 * 10)
+  deeper, _, _ = util.get_config("mnist-deeper", data_dir=data_dir)
+  assert deeper.forward_flops == 2 * 128 * (784 * 20 + 20 * 20 + 20 * 10)
+  cifar, _, _ = util.get_config("cifar", data_dir=data_dir)
+  assert cifar.forward_flops == 2 * 128 * (
+      32 * 32 * 25 * 3 * 16 + 16 * 16 * 25 * 16 * 16 + 8 * 8 * 25 * 16 * 16 +
+      4 * 4 * 16 * 32 + 32 * 10)
+  cifar2, _, _ = util.get_config("cifar2", mode="test", data_dir=data_dir)
+  assert cifar2.forward_flops == cifar.forward_flops - 2 * 128 * 32 * 8
+
+
+def test_cifar10_accepts_the_original_queue_arguments(data_dir):
+  """The original's num_threads and min_queue_examples are accepted and
+  ignored (no input queues)."""
+  make_loss = problems.cifar10(data_dir, (4,), (8,), True, 16, 2, 100,
+                               "test")
+  reference = problems.cifar10(data_dir, (4,), (8,), batch_size=16,
+                               mode="test")
+  assert make_loss.data_source == reference.data_source
+  assert make_loss.forward_flops == reference.forward_flops
+  assert make_loss().shape == []

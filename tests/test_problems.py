@@ -79,6 +79,13 @@ def test_quadratic_default_shape():
   assert loss.shape.as_list() == []
 
 
+def test_quadratic_forward_flops():
+  """One matrix-vector product of num_dims^2 multiply-adds per quadratic."""
+  assert problems.quadratic().forward_flops == 2 * 128 * 10 * 10
+  assert problems.quadratic(batch_size=5, num_dims=3).forward_flops == (
+      2 * 5 * 3 * 3)
+
+
 @pytest.mark.parametrize("value", [-1, 0, 1, 10])
 def test_quadratic_values(value):
   w, y = 2.0, 3.0
