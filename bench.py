@@ -17,7 +17,6 @@ import os
 import resource
 import statistics
 import sys
-import time
 
 # TensorFlow's C++ start-up messages would bury the report.
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
@@ -26,6 +25,7 @@ from absl import flags  # pylint: disable=g-import-not-at-top
 from absl import logging
 import tensorflow as tf
 
+import cli
 import meta
 import problems
 import util
@@ -52,36 +52,26 @@ flags.DEFINE_string("data_dir", None, "Data folder of the MNIST and CIFAR "
 flags.DEFINE_string("json", None,
                     "File to write the results to as JSON ('-': stdout).")
 
-# Forward matmul/convolution FLOPs of one evaluation of each problem's loss,
-# for the configurations of util.get_config (batch 128): the MNIST MLP
-# 784-20-10, and the CIFAR net (5x5 convolutions of 16 channels at 32x32,
-# 16x16 and 8x8, then 256-32-10). The quadratic's batched matrix-vector
-# products cost 2 * _QUADRATIC_DIMS FLOPs per coordinate.
-_BATCH = 128
+# Dimensions of each quadratic of --num_coordinates.
 _QUADRATIC_DIMS = 10
-LOSS_FORWARD_FLOPS = {
-    "mnist": 2 * _BATCH * (784 * 20 + 20 * 10),
-    "cifar": 2 * _BATCH * (32 * 32 * 25 * 3 * 16 + 16 * 16 * 25 * 16 * 16 +
-                           8 * 8 * 25 * 16 * 16 + 4 * 4 * 16 * 32 + 32 * 10),
-}
 # A loss evaluation with its gradient costs about three forward passes.
 _FORWARD_AND_GRADIENT = 3
 
 
 def _check_flags():
-  util.check_positive_flags(FLAGS, ("num_epochs", "num_steps",
+  cli.check_positive_flags(FLAGS, ("num_epochs", "num_steps",
                                     "unroll_length"))
-  util.check_unroll_flags(FLAGS.num_steps, FLAGS.unroll_length)
+  cli.check_unroll_flags(FLAGS.num_steps, FLAGS.unroll_length)
   if FLAGS.num_coordinates is not None:
     if FLAGS.problem != "quadratic":
-      raise util.UsageError("--num_coordinates needs --problem=quadratic.")
+      raise cli.UsageError("--num_coordinates needs --problem=quadratic.")
     if (FLAGS.num_coordinates < _QUADRATIC_DIMS or
         FLAGS.num_coordinates % _QUADRATIC_DIMS):
-      raise util.UsageError(
+      raise cli.UsageError(
           "--num_coordinates must be a positive multiple of {}, got {}."
           .format(_QUADRATIC_DIMS, FLAGS.num_coordinates))
   if FLAGS.device == "gpu" and not tf.config.list_logical_devices("GPU"):
-    raise util.UsageError("--device=gpu, but TensorFlow sees no GPU.")
+    raise cli.UsageError("--device=gpu, but TensorFlow sees no GPU.")
 
 
 def lstm_flops_per_coordinate(net_options, num_features: int):
@@ -114,13 +104,6 @@ def _net_flops(net_config):
   return lstm_flops_per_coordinate(net_options, num_features)
 
 
-def loss_forward_flops(problem: str, num_coordinates: int) -> float:
-  """FLOPs of one forward evaluation of `problem`'s loss."""
-  if problem == "quadratic":
-    return 2 * num_coordinates * _QUADRATIC_DIMS
-  return LOSS_FORWARD_FLOPS[problem]
-
-
 def epoch_flops(num_coordinates: int, lstm_flops, loss_flops: float,
                 phase: str, num_steps: int, unroll_length: int) -> float:
   """Analytic FLOPs of one epoch of `phase` ("train" or "evaluate") of
@@ -138,17 +121,13 @@ def epoch_flops(num_coordinates: int, lstm_flops, loss_flops: float,
   return lstm + evaluations * _FORWARD_AND_GRADIENT * loss_flops
 
 
-def _time_epochs(run_epoch, num_epochs):
-  """Runs one warm-up and `num_epochs` timed epochs; returns the times."""
-  start = time.perf_counter()
-  run_epoch()
-  compile_s = time.perf_counter() - start
-  times = []
-  for _ in range(num_epochs):
-    start = time.perf_counter()
-    run_epoch()
-    times.append(time.perf_counter() - start)
-  return compile_s, times
+def _time_epochs(ops, epoch_ops, num_unrolls: int, num_epochs: int):
+  """Runs one warm-up and `num_epochs` timed `util.run_epoch`s of
+  `epoch_ops`; returns the warm-up's seconds and the timed epochs'."""
+  compile_s, _ = util.run_epoch(ops.fx, epoch_ops, ops.reset, num_unrolls)
+  return compile_s, [
+      util.run_epoch(ops.fx, epoch_ops, ops.reset, num_unrolls)[0]
+      for _ in range(num_epochs)]
 
 
 def _peak_device_mb():
@@ -167,32 +146,22 @@ def _benchmark(phase: str):
         num_dims=_QUADRATIC_DIMS)
   jit_compile = {"auto": None, "on": True, "off": False}[FLAGS.xla]
   optimizer = meta.MetaOptimizer(**net_config)
-  num_unrolls = FLAGS.num_steps // FLAGS.unroll_length
   if phase == "train":
     ops = optimizer.meta_minimize(problem, FLAGS.unroll_length,
                                   net_assignments=net_assignments,
                                   jit_compile=jit_compile)
-    def run_epoch():
-      ops.reset()
-      for _ in range(num_unrolls):
-        ops.step()
-      return ops.fx.numpy()
-    program = ops.step
+    program, num_unrolls = ops.step, FLAGS.num_steps // FLAGS.unroll_length
   else:
     ops = optimizer.meta_loss(problem, 1, net_assignments=net_assignments,
                               jit_compile=jit_compile)
-    def run_epoch():
-      ops.reset()
-      for _ in range(FLAGS.num_steps):
-        ops.update()
-      return ops.fx.numpy()
-    program = ops.update
+    program, num_unrolls = ops.update, FLAGS.num_steps
 
-  compile_s, times = _time_epochs(run_epoch, FLAGS.num_epochs)
+  compile_s, times = _time_epochs(ops, [program], num_unrolls,
+                                  FLAGS.num_epochs)
   num_coordinates = sum(v.shape.num_elements() for v in ops.x)
   flops = epoch_flops(num_coordinates, _net_flops(net_config),
-                      loss_forward_flops(FLAGS.problem, num_coordinates), phase,
-                      FLAGS.num_steps, FLAGS.unroll_length)
+                      problem.forward_flops, phase, FLAGS.num_steps,
+                      FLAGS.unroll_length)
   median = statistics.median(times)
   return {
       "problem": FLAGS.problem,
@@ -248,4 +217,4 @@ def main(argv):
 
 
 if __name__ == "__main__":
-  util.run_main(main)
+  cli.run_main(main)

@@ -24,13 +24,13 @@ import subprocess
 import sys
 import tempfile
 
-# bench_sweep needs util's flag checks, not TensorFlow's start-up messages.
+# bench_sweep needs cli's flag checks, not TensorFlow's start-up messages.
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 from absl import flags  # pylint: disable=g-import-not-at-top
 
+import cli
 import fileio
-import util
 
 FLAGS = flags.FLAGS
 flags.DEFINE_list("coordinates", ["1e3", "1e4", "1e5", "1e6", "1e7"],
@@ -55,10 +55,10 @@ def _parse_sizes(values, flag):
   try:
     sizes = [int(float(v)) for v in values]
   except ValueError:
-    raise util.UsageError("--{} must be numbers, got {}.".format(
+    raise cli.UsageError("--{} must be numbers, got {}.".format(
         flag, ",".join(values))) from None
   if not sizes or min(sizes) < 1:
-    raise util.UsageError("--{} must be positive, got {}.".format(
+    raise cli.UsageError("--{} must be positive, got {}.".format(
         flag, ",".join(values)))
   return sorted(set(sizes))
 
@@ -165,9 +165,9 @@ def main(argv):
   coordinates = _parse_sizes(FLAGS.coordinates, "coordinates")
   unroll_lengths = _parse_sizes(FLAGS.unroll_lengths, "unroll_lengths")
   if any(n % 10 for n in coordinates):
-    raise util.UsageError("--coordinates must be multiples of 10, got {}."
-                          .format(",".join(FLAGS.coordinates)))
-  util.check_positive_flags(FLAGS, ("num_epochs", "timeout_s"))
+    raise cli.UsageError("--coordinates must be multiples of 10, got {}."
+                         .format(",".join(FLAGS.coordinates)))
+  cli.check_positive_flags(FLAGS, ("num_epochs", "timeout_s"))
   print(_HEADER, flush=True)
   rows = sweep(coordinates, unroll_lengths)
   if FLAGS.output:
@@ -180,4 +180,4 @@ def main(argv):
 
 
 if __name__ == "__main__":
-  util.run_main(main)
+  cli.run_main(main)

@@ -22,6 +22,8 @@ from absl import logging
 import numpy as np
 import tensorflow as tf
 
+import cli
+import experiment
 import fileio
 import util
 
@@ -43,29 +45,26 @@ flags.DEFINE_string("output", None,
                     "File for the loss after every step of every epoch: "
                     ".csv or .npz.")
 
-OPTIMIZERS = ["L2L"] + list(util.BASELINES)
 _OUTPUT_FORMATS = (".csv", ".npz")
 
 
 def _check_flags():
-  """Raises `util.UsageError` for bad flag values."""
-  if FLAGS.optimizer not in OPTIMIZERS:
-    raise util.UsageError("--optimizer={} is not a valid optimizer; valid "
-                          "optimizers: {}.".format(FLAGS.optimizer,
-                                                   ", ".join(OPTIMIZERS)))
-  util.check_problem_flag(FLAGS.problem)
-  util.check_positive_flags(FLAGS, ("num_epochs", "num_steps"))
-  util.check_learning_rate_flag(FLAGS.learning_rate)
+  """Raises `cli.UsageError` for bad flag values."""
+  if FLAGS.optimizer not in experiment.OPTIMIZERS:
+    raise cli.UsageError("--optimizer={} is not a valid optimizer; valid "
+                         "optimizers: {}.".format(
+                             FLAGS.optimizer, ", ".join(experiment.OPTIMIZERS)))
+  cli.check_problem_flag(FLAGS.problem)
+  cli.check_positive_flags(FLAGS, ("num_epochs", "num_steps"))
+  cli.check_learning_rate_flag(FLAGS.learning_rate)
   if FLAGS.path is not None and not os.path.isdir(FLAGS.path):
-    raise util.UsageError("--path={} is not a folder of saved optimizer "
-                          "files.".format(FLAGS.path))
+    raise cli.UsageError("--path={} is not a folder of saved optimizer "
+                         "files.".format(FLAGS.path))
   if FLAGS.output is not None:
     if os.path.splitext(FLAGS.output)[1] not in _OUTPUT_FORMATS:
-      raise util.UsageError("--output={} must end in .csv or .npz.".format(
+      raise cli.UsageError("--output={} must end in .csv or .npz.".format(
           FLAGS.output))
-    if not os.path.isdir(os.path.dirname(os.path.abspath(FLAGS.output))):
-      raise util.UsageError("--output={}: its folder does not exist.".format(
-          FLAGS.output))
+    cli.check_parent_folder(FLAGS.output, "output")
 
 
 def _write_losses(filename: str, losses: np.ndarray, data_source: str):
@@ -107,12 +106,12 @@ def main(argv):
 
   if FLAGS.optimizer == "L2L" and FLAGS.path is None:
     logging.warning("Evaluating untrained L2L optimizer")
-  problem, net_config, net_assignments = util.get_optimizer_config(
+  problem, net_config, net_assignments = experiment.optimizer_config(
       FLAGS.optimizer, FLAGS.problem, FLAGS.path, FLAGS.learning_rate,
       FLAGS.data_dir)
   if hasattr(problem, "data_source"):
     logging.info("Data: %s", problem.data_source)
-  losses, total_time = util.evaluate_losses(
+  losses, total_time = experiment.evaluate_losses(
       problem, net_config, net_assignments, FLAGS.num_epochs,
       FLAGS.num_steps, FLAGS.seed)
   total_cost = float(np.sum(losses[:, -1]))
@@ -125,4 +124,4 @@ def main(argv):
 
 
 if __name__ == "__main__":
-  util.run_main(main)
+  cli.run_main(main)

@@ -16,7 +16,7 @@ to `<output_dir>/variants.md`: the log10 of the mean final loss after 100
 steps, as the original's `evaluate.py` printed it.
 """
 
-import io
+import collections
 import os
 
 # TensorFlow's C++ start-up messages would bury the results.
@@ -25,10 +25,11 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 from absl import flags  # pylint: disable=g-import-not-at-top
 from absl import logging
 import numpy as np
-import tensorflow as tf
 
+import cli
+import experiment
 import fileio
-import meta
+import training
 import util
 
 FLAGS = flags.FLAGS
@@ -54,6 +55,9 @@ VARIANTS = {
 _NUM_STEPS = 100
 _UNROLL_LENGTH = 20
 
+Settings = collections.namedtuple(
+    "Settings", "output_dir train_epochs num_instances seed data_dir")
+
 
 def net_config(changes, path=None):
   """The MNIST net configuration (`util.get_default_net_config`, loaded from
@@ -66,74 +70,106 @@ def net_config(changes, path=None):
   return {"cw": config}
 
 
-def train_variant(changes, meta_learning_rate: float, path: str):
-  """Meta-trains a variant and saves its net to `path`; returns the mean
-  final training loss of the last 10% of epochs."""
-  tf.random.set_seed(FLAGS.seed + 2)
-  problem, _, _ = util.get_config("mnist", mode="train",
-                                  data_dir=FLAGS.data_dir)
-  optimizer = meta.MetaOptimizer(**net_config(changes))
-  step, _, reset, fx, _ = optimizer.meta_minimize(
-      problem, _UNROLL_LENGTH, learning_rate=meta_learning_rate)
-  costs = []
-  for epoch in range(FLAGS.train_epochs):
-    _, cost = util.run_epoch(fx, [step], reset, _NUM_STEPS // _UNROLL_LENGTH)
-    costs.append(cost)
-    if (epoch + 1) % max(1, FLAGS.train_epochs // 10) == 0:
+class _TrainingLosses(training.Progress):
+  """Keeps every training epoch's final loss and prints a line every tenth
+  of the run."""
+
+  def __init__(self, num_epochs: int):
+    self.final_losses = []
+    self._num_epochs = num_epochs
+
+  def epoch_done(self, epoch, final_loss, seconds):
+    self.final_losses.append(final_loss)
+    if epoch % max(1, self._num_epochs // 10) == 0:
       print("  epoch {}/{}: final loss {:.4g}".format(
-          epoch + 1, FLAGS.train_epochs, cost), flush=True)
-  os.makedirs(path, exist_ok=True)
-  optimizer.save(path)
-  return float(np.mean(costs[-max(1, len(costs) // 10):]))
+          epoch, self._num_epochs, final_loss), flush=True)
+
+  def statistics(self, header, total_error, total_time, num_epochs):
+    pass
+
+  def saved(self, save_path):
+    pass
 
 
-def run_variant(name: str) -> str:
+def train_variant(name: str, settings: Settings) -> float:
+  """Meta-trains a variant, as `train.py` does, into
+  `<output_dir>/<name>` (continuing the run there, if any); saves the
+  optimizer of its last epoch there, and returns the mean final training
+  loss of the last 10% of the epochs trained by this call."""
+  _, changes, meta_learning_rate = VARIANTS[name]
+  num_epochs = settings.train_epochs
+  path = os.path.join(settings.output_dir, name)
+  problem, _, _ = util.get_config("mnist", mode="train",
+                                  data_dir=settings.data_dir)
+  losses = _TrainingLosses(num_epochs)
+  # One evaluation, at the last epoch, saves the optimizer as trained.
+  training.meta_train(
+      problem, net_config(changes), num_steps=_NUM_STEPS,
+      unroll_length=_UNROLL_LENGTH, learning_rate=meta_learning_rate,
+      schedule=training.DEFAULT_SCHEDULE._replace(
+          num_epochs=num_epochs, log_period=num_epochs,
+          evaluation_period=num_epochs, evaluation_epochs=1,
+          checkpoint_period=max(1, num_epochs // 10)),
+      save_path=path, resume=os.path.exists(
+          os.path.join(path, training.RUN_FILE)),
+      run_config={"variant": name}, seed=settings.seed + 2, progress=losses)
+  return float(np.mean(losses.final_losses[-max(1, num_epochs // 10):]))
+
+
+def run_variant(name: str, settings: Settings) -> str:
   """Trains and evaluates one variant (or reads it back); returns its
   Markdown table row."""
-  description, changes, meta_learning_rate = VARIANTS[name]
-  path = os.path.join(FLAGS.output_dir, name)
-  results_file = os.path.join(path, "results_{}x{}_seed{}_{}epochs.npz".format(
-      FLAGS.num_instances, _NUM_STEPS, FLAGS.seed, FLAGS.train_epochs))
-  if not os.path.exists(results_file):
-    print("{}: training {} epochs ({})".format(name, FLAGS.train_epochs,
-                                                 description), flush=True)
-    train_loss = train_variant(changes, meta_learning_rate, path)
+  description, changes, _ = VARIANTS[name]
+  path = os.path.join(settings.output_dir, name)
+  results_file = os.path.join(
+      settings.output_dir, "results", "{}_{}x{}_seed{}_{}epochs.npz".format(
+          name, settings.num_instances, _NUM_STEPS, settings.seed,
+          settings.train_epochs))
+
+  def compute():
+    print("{}: training {} epochs ({})".format(name, settings.train_epochs,
+                                               description), flush=True)
+    train_loss = train_variant(name, settings)
     problem, _, _ = util.get_config("mnist", mode="test",
-                                    data_dir=FLAGS.data_dir)
-    losses, _ = util.evaluate_losses(problem, net_config(changes, path), None,
-                                     FLAGS.num_instances, _NUM_STEPS,
-                                     FLAGS.seed)
-    buffer = io.BytesIO()
-    np.savez(buffer, train_loss=train_loss, losses=losses)
-    fileio.write_atomically(results_file, buffer.getvalue())
-  with np.load(results_file) as saved:
-    train_loss, final = float(saved["train_loss"]), saved["losses"][:, -1]
+                                    data_dir=settings.data_dir)
+    losses, _ = experiment.evaluate_losses(
+        problem, net_config(changes, path), None, settings.num_instances,
+        _NUM_STEPS, settings.seed)
+    return {"train_loss": np.array(train_loss), "losses": losses}
+
+  results = experiment.cached_arrays(results_file, compute)
+  final = results["losses"][:, -1]
   return "| {} | {} | {:.4g} | {:.4g} | {:+.2f} |".format(
-      name, description, train_loss, np.mean(final), np.log10(np.mean(final)))
+      name, description, float(results["train_loss"]), np.mean(final),
+      util.log_mean_error(np.sum(final), len(final)))
 
 
 def main(argv):
   del argv  # Unused.
   unknown = sorted(set(FLAGS.variants or ()) - set(VARIANTS))
   if unknown:
-    raise util.UsageError("--variants: unknown {}; valid: {}.".format(
+    raise cli.UsageError("--variants: unknown {}; valid: {}.".format(
         ", ".join(unknown), ", ".join(VARIANTS)))
-  util.check_positive_flags(FLAGS, ("train_epochs", "num_instances"))
+  cli.check_positive_flags(FLAGS, ("train_epochs", "num_instances"))
   logging.set_verbosity(logging.ERROR)
-  os.makedirs(FLAGS.output_dir, exist_ok=True)
-  rows = [run_variant(name) for name in VARIANTS
+  settings = Settings(output_dir=FLAGS.output_dir,
+                      train_epochs=FLAGS.train_epochs,
+                      num_instances=FLAGS.num_instances, seed=FLAGS.seed,
+                      data_dir=FLAGS.data_dir)
+  os.makedirs(settings.output_dir, exist_ok=True)
+  rows = [run_variant(name, settings) for name in VARIANTS
           if name in (FLAGS.variants or VARIANTS)]
   table = "\n".join([
       "MNIST variants, {} meta-training epochs each; {} held-out test "
-      "instances, seed {}.\n".format(FLAGS.train_epochs, FLAGS.num_instances,
-                                     FLAGS.seed),
+      "instances, seed {}.\n".format(settings.train_epochs,
+                                     settings.num_instances, settings.seed),
       "| variant | setting | final training loss (last 10% of epochs) | "
       "mean final test loss | log10 |",
       "|---|---|---:|---:|---:|"] + rows)
   print(table)
-  fileio.write_atomically(os.path.join(FLAGS.output_dir, "variants.md"),
+  fileio.write_atomically(os.path.join(settings.output_dir, "variants.md"),
                           (table + "\n").encode())
 
 
 if __name__ == "__main__":
-  util.run_main(main)
+  cli.run_main(main)

@@ -1,78 +1,22 @@
 # Copyright 2026 The learning-to-learn TF2 port authors.
 # Licensed under the Apache License, Version 2.0 (see LICENSE).
-"""Helpers of the training and evaluation scripts."""
+"""The original's helpers of the training and evaluation scripts.
+
+`get_config` names the problems and their optimizer nets; `run_epoch` runs
+one optimization epoch; `print_stats` prints the original's statistics.
+"""
 
 import copy
-import math
 import os
-import sys
 from timeit import default_timer as timer
 from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
-from absl import app
 import numpy as np
 import tensorflow as tf
 
 import datasets
 import meta
 import problems
-
-
-class UsageError(Exception):
-  """Bad input to a script: reported as one line on stderr."""
-
-
-def check_positive_flags(flag_values, names: Sequence[str]):
-  """Raises `UsageError` unless every integer flag in `names` is at least 1."""
-  for name in names:
-    if flag_values[name].value < 1:
-      raise UsageError("--{} must be at least 1, got {}.".format(
-          name, flag_values[name].value))
-
-
-def check_problem_flag(problem_name: str):
-  """Raises `UsageError` unless `--problem` names a problem of `get_config`."""
-  if problem_name not in PROBLEM_NAMES:
-    raise UsageError("--problem={} is not a valid problem; valid problems: "
-                     "{}.".format(problem_name, ", ".join(PROBLEM_NAMES)))
-
-
-def check_learning_rate_flag(learning_rate: float,
-                             flag: str = "learning_rate"):
-  """Raises `UsageError` unless the learning rate of `--<flag>` is positive
-  and finite."""
-  if not (math.isfinite(learning_rate) and learning_rate > 0):
-    raise UsageError("--{} must be positive, got {}.".format(
-        flag, learning_rate))
-
-
-def check_unroll_flags(num_steps: int, unroll_length: int):
-  """Raises `UsageError` unless an epoch is a whole number of unrolls."""
-  if num_steps % unroll_length:
-    raise UsageError(
-        "--num_steps ({}) must be a multiple of --unroll_length ({}).".format(
-            num_steps, unroll_length))
-
-
-def run_main(main: Callable[[List[str]], Any]):
-  """Runs an absl `main`; bad input ends it with one line on stderr
-  (`<script>: error: <message>`) and exit status 1, never a traceback."""
-  def guarded(argv):
-    try:
-      return main(argv)
-    except (UsageError, ValueError, IOError, RuntimeError) as e:
-      sys.exit("{}: error: {}".format(os.path.basename(sys.argv[0]), e))
-  app.run(guarded)
-
-
-def format_duration(seconds: float) -> str:
-  """`1h02m03s`, or `2m03s` under an hour."""
-  seconds = int(round(seconds))
-  hours, seconds = divmod(seconds, 3600)
-  minutes, seconds = divmod(seconds, 60)
-  if hours:
-    return "{}h{:02d}m{:02d}s".format(hours, minutes, seconds)
-  return "{}m{:02d}s".format(minutes, seconds)
 
 
 def run_epoch(cost_op: tf.Variable, ops: Sequence[Callable[[], Any]],
@@ -82,7 +26,8 @@ def run_epoch(cost_op: tf.Variable, ops: Sequence[Callable[[], Any]],
 
   TF1's `sess.run([cost_op] + ops)` became: call every op of `ops`, then read
   `cost_op`. Pass `[step]` to train (it also updates) and `[update]` to
-  evaluate; passing `[update, step]` would unroll twice.
+  evaluate. The TF1 idiom `[update, step]` is refused: each of the two
+  unrolls, so the first unroll of every pair would go untrained.
 
   Args:
     cost_op: The `fx` variable of a `MetaLoss`/`MetaStep`.
@@ -92,7 +37,16 @@ def run_epoch(cost_op: tf.Variable, ops: Sequence[Callable[[], Any]],
 
   Returns:
     `(time, cost)`: wall-clock seconds of the epoch and the final `cost_op`.
+
+  Raises:
+    ValueError: If `ops` holds both an `update` and a `step` program.
   """
+  names = {getattr(op, "name", None) for op in ops}
+  if {"update", "step"} <= names:
+    raise ValueError(
+        "run_epoch: ops holds both update and step, which would unroll twice "
+        "per unroll (the first unroll untrained); pass [step], which also "
+        "updates, as TF1's sess.run([update, step]) did.")
   start = timer()
   reset()
   for _ in range(num_unrolls):
@@ -102,10 +56,16 @@ def run_epoch(cost_op: tf.Variable, ops: Sequence[Callable[[], Any]],
   return timer() - start, cost
 
 
+def log_mean_error(total_error: float, n: int) -> float:
+  """`log10` of the mean of `n` final losses that sum to `total_error`: the
+  original's `Log Mean Final Error`."""
+  return float(np.log10(total_error / n))
+
+
 def print_stats(header: str, total_error: float, total_time: float, n: int):
   """Prints the mean final error (log10) and mean epoch time of `n` epochs."""
   print(header)
-  print("Log Mean Final Error: {:.2f}".format(np.log10(total_error / n)))
+  print("Log Mean Final Error: {:.2f}".format(log_mean_error(total_error, n)))
   print("Mean epoch time: {:.2f} s".format(total_time / n))
 
 
@@ -237,17 +197,6 @@ _CONFIGS = {
 PROBLEM_NAMES: List[str] = list(_CONFIGS)
 
 
-# Baselines, as networks with the Torch-optim defaults the paper used:
-# Adam betas 0.9/0.999, epsilon 1e-8; RMSprop decay 0.99, epsilon 1e-8; NAG
-# (Nesterov) momentum 0.9.
-BASELINES = {
-    "Adam": "Adam",
-    "SGD": "Sgd",
-    "RMSprop": "RMSprop",
-    "NAG": "Nag",
-}
-
-
 def get_config(problem_name: str, path: Optional[str] = None,
                mode: Optional[str] = None, data_dir: Optional[str] = None):
   """Returns the configuration of a named problem.
@@ -275,65 +224,3 @@ def get_config(problem_name: str, path: Optional[str] = None,
   if mode is None:
     mode = "train" if path is None else "test"
   return _CONFIGS[problem_name](path, mode, data_dir)
-
-
-def get_optimizer_config(optimizer: str, problem_name: str,
-                         path: Optional[str] = None,
-                         learning_rate: float = 0.001,
-                         data_dir: Optional[str] = None, mode: str = "test"):
-  """Returns `(problem, net_config, net_assignments)` to evaluate an optimizer.
-
-  Every optimizer is evaluated on the test split of the data problems by
-  default (the original used it for L2L only, and the training split for
-  Adam).
-
-  Args:
-    optimizer: `"L2L"` or one of `BASELINES`.
-    problem_name: A problem of `util.get_config`.
-    path: Folder of the saved L2L optimizer (`None`: untrained).
-    learning_rate: Learning rate of a baseline.
-    data_dir: Data folder of the MNIST and CIFAR-10 problems.
-    mode: Data split, `"test"` or `"train"` (to tune on the training
-        distribution).
-  """
-  if optimizer == "L2L":
-    return get_config(problem_name, path, mode=mode, data_dir=data_dir)
-  problem, _, _ = get_config(problem_name, mode=mode, data_dir=data_dir)
-  net_config = {optimizer: {
-      "net": BASELINES[optimizer],
-      "net_options": {"learning_rate": learning_rate}}}
-  return problem, net_config, None
-
-
-def evaluate_losses(problem, net_config, net_assignments, num_epochs: int,
-                    num_steps: int, seed: Optional[int] = None):
-  """Runs `num_epochs` optimizations of `num_steps` steps each.
-
-  Args:
-    problem, net_config, net_assignments: As `get_optimizer_config` returns.
-    num_epochs: Number of problem instances, each drawn by `reset()`.
-    num_steps: Optimization steps per instance.
-    seed: Global TensorFlow seed. With the same seed, every optimizer sees
-        the same problem instances (and minibatches).
-
-  Returns:
-    `(losses, seconds)`: the loss after every step, `[num_epochs,
-    num_steps]`, and the time the epochs took, in seconds.
-  """
-  optimizer = meta.MetaOptimizer(**net_config)
-  _, update, reset, _, _ = optimizer.meta_loss(
-      problem, 1, net_assignments=net_assignments)
-  if seed is not None:
-    # The problem's random ops get their seeds when first traced: seeding
-    # just before gives every optimizer the same problem instances.
-    tf.random.set_seed(seed)
-    reset()
-    tf.random.set_seed(seed)
-    update()
-  losses = np.zeros([num_epochs, num_steps])
-  start = timer()
-  for e in range(num_epochs):
-    reset()
-    for s in range(num_steps):
-      losses[e, s] = float(update().numpy())
-  return losses, timer() - start

@@ -12,7 +12,10 @@ import numpy as np
 import pytest
 
 import curves
-import util
+import data_files
+import datasets
+import errors
+import experiment
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -45,11 +48,12 @@ def test_final_loss_table_ratio_to_the_best_baseline():
 
 
 def _sgd_losses(learning_rate, seed):
-  config = util.get_optimizer_config("SGD", "quadratic",
-                                     learning_rate=learning_rate, mode="train")
-  losses, seconds = util.evaluate_losses(*config, num_epochs=3, num_steps=2,
+  config = experiment.optimizer_config("SGD", "quadratic",
+                                       learning_rate=learning_rate,
+                                       mode="train")
+  losses, _ = experiment.evaluate_losses(*config, num_epochs=3, num_steps=2,
                                          seed=seed)
-  assert losses.shape == (3, 2) and seconds > 0
+  assert losses.shape == (3, 2)
   return losses
 
 
@@ -71,9 +75,21 @@ def run_figures(*args):
                         timeout=600)
 
 
+def test_downloads_are_blocked(tmp_path):
+  """The tests' proxy settings (conftest.py) fail any download at once."""
+  with pytest.raises(errors.MissingFileError, match="Cannot download"):
+    datasets._download(datasets.MNIST_URL, str(tmp_path / "mnist.npz"),  # pylint: disable=protected-access
+                       "sha256", datasets.MNIST_SHA256)
+  assert not (tmp_path / "mnist.npz").exists()
+
+
 def test_quick_mode_makes_every_figure_and_reuses_its_runs(tmp_path):
   output = tmp_path / "figures"
-  result = run_figures("--quick", "--output_dir=" + str(output))
+  data_dir = tmp_path / "data"  # Small MNIST files, no CIFAR-10.
+  data_dir.mkdir()
+  data_files.write_mnist_idx(str(data_dir))
+  result = run_figures("--quick", "--output_dir=" + str(output),
+                       "--data_dir=" + str(data_dir))
   assert result.returncode == 0, result.stderr[-2000:]
   assert "left]" in result.stdout  # Progress lines.
   for name in ("quadratic", "mnist", "mnist_generalization"):
@@ -85,11 +101,14 @@ def test_quick_mode_makes_every_figure_and_reuses_its_runs(tmp_path):
     assert curves[0] == "panel,optimizer,step,mean,q25,q75"
     assert {line.split(",")[1] for line in curves[1:]} == {
         "L2L", "SGD", "RMSprop", "Adam", "NAG"}
-  # Without CIFAR-10 data (none can be downloaded here) the CIFAR figures
-  # say why they were skipped.
+  # Without CIFAR-10 data (and its download blocked) the CIFAR figures say
+  # why they were skipped.
   for name in ("cifar", "cifar_multi", "cifar5", "cifar2"):
     assert not (output / (name + ".png")).exists()
-    assert "Skipped: " in (output / (name + ".md")).read_text()
+    assert "Skipped: CIFAR-10 files missing" in (
+        output / (name + ".md")).read_text()
+  assert "MNIST IDX files in " + str(data_dir) in (
+      output / "mnist.md").read_text()
   gathered = (output / "FIGURES.md").read_text()
   assert gathered.count("\n## ") == 7
   assert "(quadratic.png)" in gathered
@@ -97,7 +116,8 @@ def test_quick_mode_makes_every_figure_and_reuses_its_runs(tmp_path):
   runs = sorted((output / "work" / "runs").iterdir())
   times = [os.path.getmtime(r) for r in runs]
   again = run_figures("--quick", "--figures=quadratic",
-                      "--output_dir=" + str(output))
+                      "--output_dir=" + str(output),
+                      "--data_dir=" + str(data_dir))
   assert again.returncode == 0, again.stderr[-2000:]
   assert "reusing the optimizer" in again.stdout
   assert "training L2L" not in again.stdout

@@ -6,6 +6,13 @@ import os
 import subprocess
 import sys
 
+import numpy as np
+import pytest
+
+import data_files
+import experiment
+import util
+
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
@@ -16,15 +23,29 @@ def run_reproduction(*args):
 
 
 def test_variant_is_trained_evaluated_and_then_read_back(tmp_path):
-  args = ("--output_dir=" + str(tmp_path), "--train_epochs=1",
-          "--num_instances=2", "--variants=k10")
+  data_dir = tmp_path / "data"
+  data_dir.mkdir()
+  data_files.write_mnist_idx(str(data_dir))
+  output = tmp_path / "variants"
+  args = ("--output_dir=" + str(output), "--train_epochs=2",
+          "--num_instances=2", "--variants=k10", "--data_dir=" + str(data_dir))
   result = run_reproduction(*args)
   assert result.returncode == 0, result.stderr[-2000:]
-  assert "k10: training 1 epochs" in result.stdout
-  assert (tmp_path / "k10" / "cw.l2l").exists()
-  [row] = [line for line in (tmp_path / "variants.md").read_text().splitlines()
+  assert "k10: training 2 epochs" in result.stdout
+  [row] = [line for line in (output / "variants.md").read_text().splitlines()
            if line.startswith("| k10 |")]
-  assert float(row.split("|")[4]) > 0  # Mean final test loss.
+  # The row's mean final test loss is that of the saved optimizer on the
+  # held-out instances of the seed.
+  problem, _, _ = util.get_config("mnist", mode="test",
+                                  data_dir=str(data_dir))
+  net = util.get_default_net_config("cw", str(output / "k10"))
+  net["net_options"]["preprocess_options"] = {"k": 10}
+  losses, _ = experiment.evaluate_losses(problem, {"cw": net}, None,
+                                         num_epochs=2, num_steps=100, seed=0)
+  mean_final = np.mean(losses[:, -1])
+  assert float(row.split("|")[4]) == pytest.approx(mean_final, rel=1e-3)
+  assert float(row.split("|")[5]) == pytest.approx(np.log10(mean_final),
+                                                   abs=0.006)
 
   again = run_reproduction(*args)
   assert again.returncode == 0, again.stderr[-2000:]

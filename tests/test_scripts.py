@@ -210,6 +210,90 @@ def test_killed_run_keeps_its_optimizer_and_resumes(tmp_path):
   networks.load(str(save_path / "cw.l2l"))
 
 
+def _train_with_checkpoints(save_path, num_epochs):
+  """A run of `num_epochs` epochs that checkpoints every 5 and evaluates
+  (and so saves its optimizer) every 5."""
+  return run("train.py", *FAST, "--num_epochs={}".format(num_epochs),
+             "--log_period=5", "--evaluation_period=5",
+             "--evaluation_epochs=1", "--checkpoint_period=5",
+             "--save_path=" + str(save_path),
+             *(["--resume"] if save_path.exists() else []))
+
+
+def test_resume_skips_a_damaged_checkpoint(tmp_path):
+  save_path = tmp_path / "run"
+  assert _train_with_checkpoints(save_path, 15).returncode == 0
+  checkpoints = save_path / "checkpoint"
+  data = checkpoints / "ckpt-15.data-00000-of-00001"
+  data.write_bytes(data.read_bytes()[:8])  # Truncated, as by a full disk.
+  saved = (save_path / "cw.l2l").read_bytes()
+
+  result = _train_with_checkpoints(save_path, 20)
+  assert result.returncode == 0, result.stderr
+  warning = [line for line in result.stderr.splitlines()
+             if "damaged and is skipped" in line]
+  assert len(warning) == 1 and "ckpt-15" in warning[0]
+  epochs = [line.split()[1] for line in result.stdout.splitlines()
+            if line.startswith("Epoch")]
+  assert epochs == ["15/20", "20/20"]  # Resumed from epoch 10.
+  # The optimizer saved by epoch 15 is not replaced by the nets of the older
+  # checkpoint when the run resumes; only a new improvement replaces it.
+  lines = [line.split(" ")[0] for line in result.stdout.splitlines()]
+  if "Saving" in lines:
+    assert lines.index("Saving") > lines.index("EVALUATION")
+  else:
+    assert (save_path / "cw.l2l").read_bytes() == saved
+  networks.load(str(save_path / "cw.l2l"))
+
+
+def test_resume_without_an_intact_checkpoint_is_one_line(tmp_path):
+  save_path = tmp_path / "run"
+  assert _train_with_checkpoints(save_path, 15).returncode == 0
+  for data in (save_path / "checkpoint").glob("*.data-*"):
+    data.write_bytes(data.read_bytes()[:8])
+  saved = (save_path / "cw.l2l").read_bytes()
+  result = _train_with_checkpoints(save_path, 20)
+  assert_one_line_error(result, "train.py", "no intact checkpoint in")
+  assert (save_path / "cw.l2l").read_bytes() == saved
+
+
+def test_training_output_is_the_original_lines_and_warnings(tmp_path):
+  """TensorFlow's own info lines (one per checkpoint) stay out."""
+  result = _train_with_checkpoints(tmp_path / "run", 10)
+  assert result.returncode == 0, result.stderr
+  assert "Sharding callback" not in result.stderr
+  for line in result.stdout.splitlines():
+    assert line.startswith(("Epoch ", "Log Mean Final Error:",
+                            "Mean epoch time:", "EVALUATION",
+                            "Saving meta-optimizer to ")), line
+
+
+BUG_RUN = textwrap.dedent("""
+    import sys
+    sys.path.insert(0, {repo!r})
+    import cli, training, train
+
+    def broken(*args, **kwargs):
+      raise {error}
+
+    training.meta_train = broken
+    cli.run_main(train.main)
+    """)
+
+
+@pytest.mark.parametrize("error", ["ValueError('a bug')",
+                                   "RuntimeError('a bug')",
+                                   "IOError('a bug')"])
+def test_a_bug_keeps_its_traceback(error):
+  """Only the project's own input errors are one line: any other exception
+  is a bug and is shown with its traceback."""
+  result = run(BUG_RUN.format(repo=REPO, error=error), *FAST,
+               "--num_epochs=1")
+  assert result.returncode != 0
+  assert "Traceback" in result.stderr
+  assert result.stderr.strip().splitlines()[-1].endswith("a bug")
+
+
 def test_resume_with_other_flags_is_refused(tmp_path):
   save_path = str(tmp_path / "run")
   assert run("train.py", *FAST, "--num_epochs=2",
@@ -228,7 +312,7 @@ NAN_RUN = textwrap.dedent("""
     import numpy as np
     import tensorflow as tf
     sys.path.insert(0, {repo!r})
-    import problems, train, util
+    import cli, problems, train, util
 
     factor = tf.Variable(1.0, trainable=False)
 
@@ -250,7 +334,7 @@ NAN_RUN = textwrap.dedent("""
       return run_epoch(*args)
 
     util.run_epoch = poisoned_run_epoch
-    util.run_main(train.main)
+    cli.run_main(train.main)
     """)
 
 

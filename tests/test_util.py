@@ -2,6 +2,8 @@
 # Licensed under the Apache License, Version 2.0 (see LICENSE).
 """Tests of util.py."""
 
+import time as time_module
+
 import pytest
 import tensorflow as tf
 
@@ -16,12 +18,39 @@ DATA_FREE_PROBLEMS = ["simple", "simple-multi", "quadratic"]
 
 @pytest.mark.parametrize("name", DATA_FREE_PROBLEMS)
 def test_get_config_trains(name):
-  """Every named problem without data builds and runs a training unroll."""
+  """Every named problem without data builds and runs training unrolls;
+  run_epoch returns the final loss of the epoch's last unroll."""
   problem, net_config, net_assignments = util.get_config(name)
   ops = meta.MetaOptimizer(**net_config).meta_minimize(
       problem, 2, net_assignments=net_assignments)
-  _, cost = util.run_epoch(ops.fx, [ops.step], ops.reset, 1)
-  assert cost == pytest.approx(float(ops.fx.numpy()))
+  returned = []
+  _, cost = util.run_epoch(ops.fx, [lambda: returned.append(ops.step())],
+                           ops.reset, 3)
+  assert len(returned) == 3
+  assert cost == pytest.approx(float(returned[-1]))
+  assert cost != pytest.approx(float(returned[0]))
+
+
+@pytest.mark.parametrize("name", ["simple", "simple-multi"])
+def test_run_epoch_cost_is_the_loss_of_the_final_values(name):
+  """On sums of squares the final loss is a function of the final `x`."""
+  problem, net_config, net_assignments = util.get_config(name)
+  ops = meta.MetaOptimizer(**net_config).meta_minimize(
+      problem, 2, net_assignments=net_assignments)
+  _, cost = util.run_epoch(ops.fx, [ops.step], ops.reset, 2)
+  assert cost == pytest.approx(sum(float(x.numpy()) ** 2 for x in ops.x))
+  assert cost < len(ops.x)  # Each x starts at 1: the epoch moved them.
+
+
+def test_run_epoch_refuses_update_with_step():
+  """TF1's sess.run([update, step]) is [step] alone in TF2: [update, step]
+  would unroll twice, the first unroll untrained."""
+  problem, net_config, _ = util.get_config("simple")
+  ops = meta.MetaOptimizer(**net_config).meta_minimize(problem, 2)
+  with pytest.raises(ValueError, match=r"pass \[step\]"):
+    util.run_epoch(ops.fx, [ops.update, ops.step], ops.reset, 1)
+  with pytest.raises(ValueError, match="unroll twice"):
+    util.run_epoch(ops.fx, [ops.step, ops.update], ops.reset, 1)
 
 
 def test_get_config_net_paths():
@@ -56,11 +85,22 @@ def test_default_net_config():
 def test_run_epoch_resets_then_runs_each_unroll():
   calls = []
   cost = tf.Variable(0.25)
-  time, final = util.run_epoch(cost, [lambda: calls.append("op")],
+  _, final = util.run_epoch(cost, [lambda: calls.append("op")],
                                lambda: calls.append("reset"), 3)
   assert calls == ["reset", "op", "op", "op"]
   assert final == 0.25
-  assert time >= 0
+
+
+def test_run_epoch_times_the_reset_and_every_unroll():
+  seconds, _ = util.run_epoch(tf.Variable(1.0),
+                              [lambda: time_module.sleep(0.05)],
+                              lambda: time_module.sleep(0.05), 2)
+  assert 0.15 <= seconds < 1.0
+
+
+def test_log_mean_error():
+  assert util.log_mean_error(total_error=2.0, n=20) == pytest.approx(-1.0)
+  assert util.log_mean_error(total_error=30.0, n=3) == pytest.approx(1.0)
 
 
 def test_print_stats(capsys):

@@ -1,0 +1,97 @@
+# Copyright 2026 The learning-to-learn TF2 port authors.
+# Licensed under the Apache License, Version 2.0 (see LICENSE).
+"""Command-line plumbing shared by the scripts: flag checks and errors.
+
+The scripts (`train.py`, `evaluate.py`, ...) parse their absl flags in
+`main()`, check them with the helpers here, and run `main` with `run_main`,
+which reports the project's own errors (`errors.Error`) in one line.
+"""
+
+import logging
+import math
+import os
+import sys
+from typing import Any, Callable, List, Sequence
+
+from absl import app
+from absl import logging as absl_logging
+
+import errors
+import util
+
+
+_PROJECT_DIR = os.path.dirname(os.path.abspath(__file__))
+
+
+class UsageError(errors.Error):
+  """A bad command-line flag."""
+
+
+def check_positive_flags(flag_values, names: Sequence[str]):
+  """Raises `UsageError` unless every integer flag in `names` is at least 1."""
+  for name in names:
+    if flag_values[name].value < 1:
+      raise UsageError("--{} must be at least 1, got {}.".format(
+          name, flag_values[name].value))
+
+
+def check_problem_flag(problem_name: str):
+  """Raises `UsageError` unless `--problem` names a problem of
+  `util.get_config`."""
+  if problem_name not in util.PROBLEM_NAMES:
+    raise UsageError("--problem={} is not a valid problem; valid problems: "
+                     "{}.".format(problem_name, ", ".join(util.PROBLEM_NAMES)))
+
+
+def check_learning_rate_flag(learning_rate: float,
+                             flag: str = "learning_rate"):
+  """Raises `UsageError` unless the learning rate of `--<flag>` is positive
+  and finite."""
+  if not (math.isfinite(learning_rate) and learning_rate > 0):
+    raise UsageError("--{} must be positive, got {}.".format(
+        flag, learning_rate))
+
+
+def check_unroll_flags(num_steps: int, unroll_length: int):
+  """Raises `UsageError` unless an epoch is a whole number of unrolls."""
+  if num_steps % unroll_length:
+    raise UsageError(
+        "--num_steps ({}) must be a multiple of --unroll_length ({}).".format(
+            num_steps, unroll_length))
+
+
+def check_parent_folder(path: str, flag: str):
+  """Raises `UsageError` unless the folder that would hold `path` exists."""
+  if not os.path.isdir(os.path.dirname(os.path.abspath(path))):
+    raise UsageError("Cannot create --{}={}: its parent folder does not "
+                     "exist.".format(flag, path))
+
+
+class _ProjectInfoFilter(logging.Filter):
+  """Passes warnings and errors, and info lines logged by this project's
+  modules."""
+
+  def filter(self, record: logging.LogRecord) -> bool:
+    return (record.levelno >= logging.WARNING or
+            os.path.dirname(os.path.abspath(record.pathname)) == _PROJECT_DIR)
+
+
+def run_main(main: Callable[[List[str]], Any]):
+  """Runs an absl `main`.
+
+  The project's own errors (`errors.Error`: bad flags, missing or malformed
+  files) end the script with one line on stderr, `<script>: error:
+  <message>`, and exit status 1. Any other exception is a bug: it keeps its
+  traceback (and a non-zero exit). Info lines logged by TensorFlow itself
+  (such as one per checkpoint written) are left out; its warnings, and the
+  project's own info lines, are kept.
+  """
+  absl_logging.get_absl_logger().addFilter(_ProjectInfoFilter())
+  logging.getLogger("tensorflow").setLevel(logging.WARNING)
+
+  def guarded(argv):
+    try:
+      return main(argv)
+    except errors.Error as e:
+      sys.exit("{}: error: {}".format(os.path.basename(sys.argv[0]), e))
+  app.run(guarded)

@@ -1,0 +1,128 @@
+# Copyright 2026 The learning-to-learn TF2 port authors.
+# Licensed under the Apache License, Version 2.0 (see LICENSE).
+"""Optimizers to compare, and evaluation runs that record every step's loss.
+
+`evaluate.py`, `figures.py` and `reproduction.py` evaluate the trained L2L
+optimizer and the hand-written baselines the same way: every optimizer runs
+through `MetaOptimizer.meta_loss` as a network, one step per unroll, on
+problem instances drawn by `reset()`, and the loss after every step is kept.
+"""
+
+import io
+import os
+from typing import Callable, Dict, Optional
+
+import numpy as np
+import tensorflow as tf
+
+import fileio
+import meta
+import util
+
+# The baselines, in the paper's order, by the name the scripts use, and the
+# network (`networks.factory` name) that implements each, with the
+# Torch-optim defaults the paper used: Adam betas 0.9/0.999, epsilon 1e-8;
+# RMSprop decay 0.99, epsilon 1e-8; NAG (Nesterov) momentum 0.9.
+BASELINES = {
+    "SGD": "Sgd",
+    "RMSprop": "RMSprop",
+    "Adam": "Adam",
+    "NAG": "Nag",
+}
+# Every optimizer the scripts evaluate.
+OPTIMIZERS = ["L2L"] + list(BASELINES)
+
+
+def optimizer_config(optimizer: str, problem_name: str,
+                     path: Optional[str] = None, learning_rate: float = 0.001,
+                     data_dir: Optional[str] = None, mode: str = "test"):
+  """Returns `(problem, net_config, net_assignments)` to evaluate an optimizer.
+
+  Every optimizer is evaluated on the test split of the data problems by
+  default (the original used it for L2L only, and the training split for
+  Adam).
+
+  Args:
+    optimizer: One of `OPTIMIZERS`.
+    problem_name: A problem of `util.get_config`.
+    path: Folder of the saved L2L optimizer (`None`: untrained).
+    learning_rate: Learning rate of a baseline.
+    data_dir: Data folder of the MNIST and CIFAR-10 problems.
+    mode: Data split, `"test"` or `"train"` (to tune on the training
+        distribution).
+
+  Raises:
+    ValueError: For an unknown optimizer or problem.
+  """
+  if optimizer not in OPTIMIZERS:
+    raise ValueError("{} is not a valid optimizer; valid optimizers: {}."
+                     .format(optimizer, ", ".join(OPTIMIZERS)))
+  if optimizer == "L2L":
+    return util.get_config(problem_name, path, mode=mode, data_dir=data_dir)
+  problem, _, _ = util.get_config(problem_name, mode=mode, data_dir=data_dir)
+  net_config = {optimizer: {
+      "net": BASELINES[optimizer],
+      "net_options": {"learning_rate": learning_rate}}}
+  return problem, net_config, None
+
+
+def evaluate_losses(problem, net_config, net_assignments, num_epochs: int,
+                    num_steps: int, seed: Optional[int] = None):
+  """Runs `num_epochs` optimizations of `num_steps` steps each.
+
+  Each epoch is a `util.run_epoch` of `num_steps` one-step unrolls.
+
+  Args:
+    problem, net_config, net_assignments: As `optimizer_config` returns.
+    num_epochs: Number of problem instances, each drawn by `reset()`.
+    num_steps: Optimization steps per instance.
+    seed: Global TensorFlow seed. With the same seed, every optimizer sees
+        the same problem instances (and minibatches).
+
+  Returns:
+    `(losses, seconds)`: the loss after every step, `[num_epochs,
+    num_steps]`, and the time the epochs took, in seconds.
+  """
+  optimizer = meta.MetaOptimizer(**net_config)
+  _, update, reset, fx, _ = optimizer.meta_loss(
+      problem, 1, net_assignments=net_assignments)
+  if seed is not None:
+    # The problem's random ops get their seeds when first traced: seeding
+    # just before gives every optimizer the same problem instances.
+    tf.random.set_seed(seed)
+    reset()
+    tf.random.set_seed(seed)
+    update()
+  losses = np.zeros([num_epochs, num_steps])
+  total_time = 0.0
+  for epoch in range(num_epochs):
+    step_losses = []
+    epoch_time, _ = util.run_epoch(
+        fx, [lambda: step_losses.append(update())], reset, num_steps)
+    total_time += epoch_time
+    losses[epoch] = [float(loss) for loss in step_losses]
+  return losses, total_time
+
+
+def cached_arrays(filename: str, compute: Callable[[], Dict[str, np.ndarray]]
+                 ) -> Dict[str, np.ndarray]:
+  """The arrays saved in `filename`, or `compute()`'s, saved there first.
+
+  Args:
+    filename: A `.npz` file; its folder is created if missing. It is written
+        with `fileio.write_atomically`, so an interrupted run never leaves a
+        partial file to be read back.
+    compute: Returns `{name: array}` when `filename` does not exist.
+
+  Returns:
+    `{name: array}`.
+  """
+  if os.path.exists(filename):
+    with np.load(filename) as saved:
+      return {name: saved[name] for name in saved.files}
+  arrays = compute()
+  os.makedirs(os.path.dirname(os.path.abspath(filename)), exist_ok=True)
+  buffer = io.BytesIO()
+  np.savez(buffer, **arrays)
+  fileio.write_atomically(filename, buffer.getvalue())
+  return arrays

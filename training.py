@@ -1,0 +1,399 @@
+# Copyright 2026 The learning-to-learn TF2 port authors.
+# Licensed under the Apache License, Version 2.0 (see LICENSE).
+"""Meta-training runs: the loop that `train.py`, `figures.py` and
+`reproduction.py` share.
+
+    result = training.meta_train(problem, net_config, num_steps=100,
+                                 unroll_length=20, save_path="run")
+
+A run trains the optimizer nets epoch after epoch (an epoch draws a new
+problem instance and optimizes it for `num_steps` steps, one `step()` per
+unroll). Every `evaluation_period` epochs it evaluates them without training
+and, with a `save_path`, saves them there (`<net key>.l2l`) whenever the
+evaluation improves. It keeps checkpoints under `save_path/checkpoint/` to
+resume from, never applies a non-finite meta-gradient, and reports progress
+through a `Progress` object and, optionally, TensorBoard scalars.
+"""
+
+import collections
+import json
+import math
+import os
+import time
+from typing import Any, Dict, Optional, Sequence, Tuple
+
+from absl import logging
+import numpy as np
+import tensorflow as tf
+
+import errors
+import meta
+import util
+
+RUN_FILE = "run.json"
+CHECKPOINT_FOLDER = "checkpoint"
+# Checkpoints kept: a damaged newest one leaves older ones to resume from.
+CHECKPOINTS_KEPT = 3
+
+
+class Schedule(collections.namedtuple(
+    "Schedule", "num_epochs log_period evaluation_period evaluation_epochs "
+    "checkpoint_period max_nonfinite_epochs")):
+  """When a run logs, evaluates, checkpoints and stops; all in epochs.
+
+  Attributes:
+    num_epochs: Epochs to train, counted from the start of the run (a
+        resumed run continues up to it).
+    log_period: Epochs between statistics of the training epochs.
+    evaluation_period: Epochs between evaluations.
+    evaluation_epochs: Epochs per evaluation.
+    checkpoint_period: Epochs between checkpoints (one is also written after
+        each improvement).
+    max_nonfinite_epochs: Stop after this many epochs in a row whose final
+        loss is NaN or infinite.
+  """
+
+
+# The defaults of the original's train.py, and of train.py's added flags.
+DEFAULT_SCHEDULE = Schedule(num_epochs=10000, log_period=100,
+                            evaluation_period=1000, evaluation_epochs=20,
+                            checkpoint_period=100, max_nonfinite_epochs=5)
+
+Result = collections.namedtuple(
+    "Result", "optimizer epoch best_epoch best_evaluation")
+
+
+class NonFiniteLossError(errors.Error):
+  """Too many epochs in a row ended with a NaN or infinite loss."""
+
+
+class Stopped(Exception):
+  """A run was interrupted (Ctrl-C, SIGTERM); its checkpoint is written.
+
+  Attributes:
+    epoch: The last epoch completed.
+  """
+
+  def __init__(self, epoch: int):
+    super().__init__("stopped at epoch {}".format(epoch))
+    self.epoch = epoch
+
+
+class Progress:
+  """Receives the progress of a run. The defaults print `train.py`'s lines;
+  override them to send progress elsewhere."""
+
+  def epoch_done(self, epoch: int, final_loss: float, seconds: float):
+    """After each training epoch: its number (from 1), its final loss and
+    its wall-clock seconds."""
+
+  def statistics(self, header: str, total_error: float, total_time: float,
+                 num_epochs: int):
+    """Statistics of `num_epochs` epochs, as `util.print_stats` takes them;
+    `header` is `Epoch <e>/<n> (...)` or `EVALUATION`."""
+    util.print_stats(header, total_error, total_time, num_epochs)
+
+  def saved(self, save_path: str):
+    """After the optimizer was saved to `save_path`."""
+    print("Saving meta-optimizer to {}".format(save_path))
+
+
+def format_duration(seconds: float) -> str:
+  """`1h02m03s`, or `2m03s` under an hour."""
+  seconds = int(round(seconds))
+  hours, seconds = divmod(seconds, 3600)
+  minutes, seconds = divmod(seconds, 60)
+  if hours:
+    return "{}h{:02d}m{:02d}s".format(hours, minutes, seconds)
+  return "{}m{:02d}s".format(minutes, seconds)
+
+
+def check_save_path(save_path: str, resume: bool,
+                    run_config: Optional[Dict[str, Any]] = None):
+  """Checks that a run may use `save_path`, touching nothing.
+
+  Args:
+    save_path: Folder of the run.
+    resume: Whether the run continues the one saved there.
+    run_config: What defines the optimizer being trained (JSON values); a
+        resumed run must have that of the run it continues.
+
+  Raises:
+    errors.InputError: If the folder exists and `resume` is false, if
+        `resume` is true and the folder holds no run or one of another
+        `run_config`, or if the folder's parent does not exist.
+  """
+  run_file = os.path.join(save_path, RUN_FILE)
+  if not resume:
+    if os.path.exists(save_path):
+      raise errors.InputError("Folder {} already exists; pass --resume to "
+                              "continue its run.".format(save_path))
+    if not os.path.isdir(os.path.dirname(os.path.abspath(save_path))):
+      raise errors.InputError("Cannot create {}: its parent folder does not "
+                              "exist.".format(save_path))
+    return
+  if not os.path.exists(run_file):
+    raise errors.InputError("--resume: {} holds no run to continue.".format(
+        save_path))
+  with open(run_file) as f:
+    saved = json.load(f)
+  differences = ["--{}={} (the run used {})".format(k, v, saved.get(k))
+                 for k, v in (run_config or {}).items() if saved.get(k) != v]
+  if differences:
+    raise errors.InputError(
+        "--resume with other flags than the run in {}: {}.".format(
+            save_path, ", ".join(differences)))
+
+
+class _State:
+  """What a checkpoint holds besides the nets and their Adam state: the
+  epoch and the best evaluation so far."""
+
+  def __init__(self, optimizer: meta.MetaOptimizer,
+               save_path: Optional[str]):
+    self.epoch = tf.Variable(0, dtype=tf.int64, name="epoch")
+    self.best_evaluation = tf.Variable(np.inf, dtype=tf.float64,
+                                       name="best_evaluation")
+    self.best_epoch = tf.Variable(-1, dtype=tf.int64, name="best_epoch")
+    self._manager = None
+    if save_path is not None:
+      checkpoint = tf.train.Checkpoint(
+          epoch=self.epoch, best_evaluation=self.best_evaluation,
+          best_epoch=self.best_epoch, **optimizer.checkpoint_items())
+      self._manager = tf.train.CheckpointManager(
+          checkpoint, os.path.join(save_path, CHECKPOINT_FOLDER),
+          max_to_keep=CHECKPOINTS_KEPT)
+
+  def save(self):
+    if self._manager is not None:
+      self._manager.save(checkpoint_number=int(self.epoch.numpy()))
+
+  def restore(self) -> bool:
+    """Restores the newest checkpoint that reads back whole.
+
+    A damaged checkpoint (truncated or unreadable files) is skipped with a
+    warning naming it, and the next older one is tried.
+
+    Returns:
+      Whether the newest checkpoint was restored.
+
+    Raises:
+      errors.InputError: If no checkpoint reads back whole.
+    """
+    checkpoints = list(reversed(self._manager.checkpoints))
+    if not checkpoints:
+      raise errors.InputError("--resume: {} holds no checkpoint.".format(
+          self._manager.directory))
+    for path in checkpoints:
+      try:
+        self._manager.checkpoint.restore(path).assert_existing_objects_matched()
+        return path == checkpoints[0]
+      except (tf.errors.OpError, ValueError, AssertionError, IndexError) as e:
+        logging.warning("Checkpoint %s is damaged and is skipped: %s", path,
+                        str(e).strip().splitlines()[0] if str(e) else
+                        type(e).__name__)
+    raise errors.InputError(
+        "--resume: no intact checkpoint in {} (tried {}); the saved optimizer "
+        "files are untouched.".format(self._manager.directory,
+                                      ", ".join(checkpoints)))
+
+
+class _Run:
+  """The loop of `meta_train`."""
+
+  def __init__(self, optimizer, ops, state, num_unrolls, schedule, save_path,
+               summary_writer, progress):
+    self._optimizer = optimizer
+    self._ops = ops
+    self._state = state
+    self._num_unrolls = num_unrolls
+    self._schedule = schedule
+    self._save_path = save_path
+    self._summary_writer = summary_writer
+    self._progress = progress
+
+  def _scalars(self, epoch: int, **values):
+    if self._summary_writer is not None:
+      with self._summary_writer.as_default(step=epoch):
+        for name, value in values.items():
+          tf.summary.scalar(name.replace("__", "/"), value)
+
+  def save_optimizer(self):
+    self._optimizer.save(self._save_path)
+    self._progress.saved(self._save_path)
+
+  def _evaluate(self, epoch: int) -> float:
+    """Runs the evaluation epochs; returns the sum of their final losses."""
+    total_cost = total_time = 0
+    for _ in range(self._schedule.evaluation_epochs):
+      epoch_time, cost = util.run_epoch(self._ops.fx, [self._ops.update],
+                                        self._ops.reset, self._num_unrolls)
+      total_time += epoch_time
+      total_cost += cost
+    self._progress.statistics("EVALUATION", total_cost, total_time,
+                              self._schedule.evaluation_epochs)
+    if math.isfinite(total_cost):
+      self._scalars(epoch, evaluation__log_mean_final_error=util.log_mean_error(
+          total_cost, self._schedule.evaluation_epochs))
+    return total_cost
+
+  def train(self):
+    """Trains from `state.epoch` to `schedule.num_epochs`."""
+    schedule = self._schedule
+    start_epoch = int(self._state.epoch.numpy())
+    run_start = time.time()
+    total_time = total_cost = finite_epochs = nonfinite_in_a_row = 0
+    for e in range(start_epoch, schedule.num_epochs):
+      epoch = e + 1
+      skipped = self._optimizer.skipped_steps
+      epoch_time, cost = util.run_epoch(self._ops.fx, [self._ops.step],
+                                        self._ops.reset, self._num_unrolls)
+      total_time += epoch_time
+      if math.isfinite(cost):
+        total_cost += cost
+        finite_epochs += 1
+        nonfinite_in_a_row = 0
+      else:
+        nonfinite_in_a_row += 1
+        logging.warning(
+            "Epoch %d: final loss %s; %d meta-optimizer update(s) skipped, "
+            "the problem is reset at the next epoch.", epoch, cost,
+            self._optimizer.skipped_steps - skipped)
+        if nonfinite_in_a_row >= schedule.max_nonfinite_epochs:
+          raise NonFiniteLossError(
+              "{} epochs in a row ended with a non-finite loss (last: epoch "
+              "{}); stopping. The saved optimizer, if any, is untouched."
+              .format(nonfinite_in_a_row, epoch))
+      self._state.epoch.assign(epoch)
+      self._progress.epoch_done(epoch, cost, epoch_time)
+      self._scalars(epoch, train__final_loss=cost, train__epoch_time=epoch_time)
+
+      if epoch % schedule.log_period == 0:
+        rate = (epoch - start_epoch) / (time.time() - run_start)
+        self._progress.statistics(
+            "Epoch {}/{} ({:.2f} epochs/s, {} left)".format(
+                epoch, schedule.num_epochs, rate,
+                format_duration((schedule.num_epochs - epoch) / rate)),
+            total_cost if finite_epochs else math.nan, total_time,
+            max(finite_epochs, 1))
+        if finite_epochs:
+          self._scalars(epoch, train__log_mean_final_error=(
+              util.log_mean_error(total_cost, finite_epochs)))
+        total_time = total_cost = finite_epochs = 0
+
+      improved = False
+      if epoch % schedule.evaluation_period == 0:
+        evaluation = self._evaluate(epoch)
+        if self._save_path is not None and evaluation < float(
+            self._state.best_evaluation.numpy()):
+          self._state.best_evaluation.assign(evaluation)
+          self._state.best_epoch.assign(epoch)
+          improved = True
+
+      # The checkpoint first, so that a run killed between the two writes
+      # re-exports the improved nets when it resumes.
+      if improved or epoch % schedule.checkpoint_period == 0:
+        self._state.save()
+      if improved:
+        self.save_optimizer()
+
+
+def meta_train(problem, net_config: Dict[str, Any],
+               net_assignments: Optional[
+                   Sequence[Tuple[str, Sequence[str]]]] = None, *,
+               num_steps: int = 100, unroll_length: int = 20,
+               learning_rate: float = 0.001, second_derivatives: bool = False,
+               schedule: Schedule = DEFAULT_SCHEDULE,
+               save_path: Optional[str] = None, resume: bool = False,
+               run_config: Optional[Dict[str, Any]] = None,
+               seed: Optional[int] = None, logdir: Optional[str] = None,
+               progress: Optional[Progress] = None) -> Result:
+  """Meta-trains optimizer nets on a problem.
+
+  Args:
+    problem: The `make_loss` callable (e.g. from `util.get_config`).
+    net_config: `MetaOptimizer` keyword arguments.
+    net_assignments: As `MetaOptimizer.meta_minimize` takes them.
+    num_steps: Optimization steps per epoch; a multiple of `unroll_length`.
+    unroll_length: Steps per unroll (per meta-gradient).
+    learning_rate: Adam learning rate of the nets.
+    second_derivatives: Whether the meta-gradient flows through the
+        optimizee's gradients.
+    schedule: When to log, evaluate, checkpoint and stop.
+    save_path: Folder for the best optimizer (`<net key>.l2l`), the
+        checkpoints and `run.json`; it must not exist unless `resume`.
+        Without it nothing is written.
+    resume: Continue the run in `save_path` from its newest intact
+        checkpoint (re-exporting the optimizer if that checkpoint was written
+        for an improvement).
+    run_config: What defines the optimizer (JSON values, e.g. the problem
+        name), written to `save_path/run.json`; a resumed run must match it.
+    seed: Seed of TensorFlow's random numbers, set before the nets are
+        built; a resumed run reseeds with `seed + epoch` (the random state
+        itself cannot be checkpointed).
+    logdir: Folder for TensorBoard scalars: `train/final_loss` and
+        `train/epoch_time` per epoch, `train/log_mean_final_error` per log
+        period, `evaluation/log_mean_final_error` per evaluation.
+    progress: Receives the statistics lines (default: printed).
+
+  Returns:
+    `Result(optimizer, epoch, best_epoch, best_evaluation)`: the
+    `MetaOptimizer` as trained at the last epoch, the last epoch, and the
+    epoch and summed final losses of the best evaluation (-1 and inf when
+    nothing was saved).
+
+  Raises:
+    errors.InputError: For a `save_path` that cannot be used (see
+        `check_save_path`) or that holds no intact checkpoint to resume.
+    NonFiniteLossError: After `max_nonfinite_epochs` non-finite epochs in a
+        row; the saved optimizer is left as it was.
+    Stopped: On `KeyboardInterrupt` (Ctrl-C, or SIGTERM where the caller
+        turns it into one), after writing a checkpoint.
+  """
+  if num_steps % unroll_length:
+    raise ValueError("num_steps ({}) must be a multiple of unroll_length ({})."
+                     .format(num_steps, unroll_length))
+  if save_path is not None:
+    check_save_path(save_path, resume, run_config)
+  if seed is not None:
+    tf.random.set_seed(seed)
+  if hasattr(problem, "data_source"):
+    logging.info("Data: %s", problem.data_source)
+  optimizer = meta.MetaOptimizer(**net_config)
+  ops = optimizer.meta_minimize(
+      problem, unroll_length, learning_rate=learning_rate,
+      net_assignments=net_assignments, second_derivatives=second_derivatives)
+  state = _State(optimizer, save_path)
+  run = _Run(optimizer, ops, state, num_steps // unroll_length, schedule,
+             save_path, tf.summary.create_file_writer(logdir) if logdir else
+             None, progress or Progress())
+
+  if resume:
+    newest = state.restore()
+    epoch = int(state.epoch.numpy())
+    logging.info("Resuming %s at epoch %d (best evaluation so far: %g).",
+                 save_path, epoch, float(state.best_evaluation.numpy()))
+    if seed is not None:
+      tf.random.set_seed(seed + epoch)
+    # A run killed between the checkpoint of an improvement and the saving
+    # of the nets saves them now. After a damaged newest checkpoint, the
+    # saved nets may be newer than the checkpoint: they are left as they are.
+    if newest and int(state.best_epoch.numpy()) == epoch:
+      run.save_optimizer()
+  elif save_path is not None:
+    os.mkdir(save_path)
+    with open(os.path.join(save_path, RUN_FILE), "w") as f:
+      json.dump(run_config or {}, f)
+
+  try:
+    run.train()
+  except KeyboardInterrupt:
+    state.save()
+    raise Stopped(int(state.epoch.numpy())) from None
+  finally:
+    if run._summary_writer is not None:  # pylint: disable=protected-access
+      run._summary_writer.flush()  # pylint: disable=protected-access
+  state.save()
+  return Result(optimizer, int(state.epoch.numpy()),
+                int(state.best_epoch.numpy()),
+                float(state.best_evaluation.numpy()))
