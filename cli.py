@@ -82,12 +82,11 @@ def run_main(main: Callable[[List[str]], Any]):
   The project's own errors (`errors.Error`: bad flags, missing or malformed
   files) end the script with one line on stderr, `<script>: error:
   <message>`, and exit status 1. Any other exception is a bug: it keeps its
-  traceback (and a non-zero exit). Info lines logged by TensorFlow itself
-  (such as one per checkpoint written) are left out; its warnings, and the
+  traceback (and a non-zero exit). Info lines that TensorFlow logs through
+  absl (such as one per checkpoint written) are left out; warnings, and the
   project's own info lines, are kept.
   """
   absl_logging.get_absl_logger().addFilter(_ProjectInfoFilter())
-  logging.getLogger("tensorflow").setLevel(logging.WARNING)
 
   def guarded(argv):
     try:
