@@ -212,11 +212,12 @@ class _Run:
     self._summary_writer = summary_writer
     self._progress = progress
 
-  def _scalars(self, epoch: int, **values):
+  def _scalars(self, epoch: int, values: Dict[str, float]):
+    """Writes `{tag: value}` as TensorBoard scalars of `epoch`, if logging."""
     if self._summary_writer is not None:
       with self._summary_writer.as_default(step=epoch):
-        for name, value in values.items():
-          tf.summary.scalar(name.replace("__", "/"), value)
+        for tag, value in values.items():
+          tf.summary.scalar(tag, value)
 
   def save_optimizer(self):
     self._optimizer.save(self._save_path)
@@ -233,8 +234,10 @@ class _Run:
     self._progress.statistics("EVALUATION", total_cost, total_time,
                               self._schedule.evaluation_epochs)
     if math.isfinite(total_cost):
-      self._scalars(epoch, evaluation__log_mean_final_error=util.log_mean_error(
-          total_cost, self._schedule.evaluation_epochs))
+      self._scalars(epoch, {"evaluation/log_mean_final_error":
+                                util.log_mean_error(
+                                    total_cost,
+                                    self._schedule.evaluation_epochs)})
     return total_cost
 
   def train(self):
@@ -266,7 +269,8 @@ class _Run:
               .format(nonfinite_in_a_row, epoch))
       self._state.epoch.assign(epoch)
       self._progress.epoch_done(epoch, cost, epoch_time)
-      self._scalars(epoch, train__final_loss=cost, train__epoch_time=epoch_time)
+      self._scalars(epoch, {"train/final_loss": cost,
+                            "train/epoch_time": epoch_time})
 
       if epoch % schedule.log_period == 0:
         rate = (epoch - start_epoch) / (time.time() - run_start)
@@ -277,8 +281,9 @@ class _Run:
             total_cost if finite_epochs else math.nan, total_time,
             max(finite_epochs, 1))
         if finite_epochs:
-          self._scalars(epoch, train__log_mean_final_error=(
-              util.log_mean_error(total_cost, finite_epochs)))
+          self._scalars(epoch, {"train/log_mean_final_error":
+                                util.log_mean_error(total_cost,
+                                                    finite_epochs)})
         total_time = total_cost = finite_epochs = 0
 
       improved = False
@@ -364,9 +369,9 @@ def meta_train(problem, net_config: Dict[str, Any],
       problem, unroll_length, learning_rate=learning_rate,
       net_assignments=net_assignments, second_derivatives=second_derivatives)
   state = _State(optimizer, save_path)
+  summary_writer = tf.summary.create_file_writer(logdir) if logdir else None
   run = _Run(optimizer, ops, state, num_steps // unroll_length, schedule,
-             save_path, tf.summary.create_file_writer(logdir) if logdir else
-             None, progress or Progress())
+             save_path, summary_writer, progress or Progress())
 
   if resume:
     newest = state.restore()
@@ -391,8 +396,8 @@ def meta_train(problem, net_config: Dict[str, Any],
     state.save()
     raise Stopped(int(state.epoch.numpy())) from None
   finally:
-    if run._summary_writer is not None:  # pylint: disable=protected-access
-      run._summary_writer.flush()  # pylint: disable=protected-access
+    if summary_writer is not None:
+      summary_writer.flush()
   state.save()
   return Result(optimizer, int(state.epoch.numpy()),
                 int(state.best_epoch.numpy()),

@@ -1,0 +1,121 @@
+# Copyright 2026 The learning-to-learn TF2 port authors.
+# Licensed under the Apache License, Version 2.0 (see LICENSE).
+"""Tests of training.py, the meta-training harness, called in-process (the
+scripts are driven in test_scripts.py), and of experiment.py's cache."""
+
+import json
+import os
+
+import numpy as np
+import pytest
+import tensorflow as tf
+
+import errors
+import experiment
+import training
+import util
+
+SCHEDULE = training.Schedule(num_epochs=4, log_period=2, evaluation_period=2,
+                             evaluation_epochs=1, checkpoint_period=2,
+                             max_nonfinite_epochs=5)
+
+
+class Recorder(training.Progress):
+  """Keeps what a run reports."""
+
+  def __init__(self, interrupt_at=None):
+    self.events = []
+    self._interrupt_at = interrupt_at
+
+  def epoch_done(self, epoch, final_loss, seconds):
+    self.events.append(("epoch", epoch, final_loss))
+    if epoch == self._interrupt_at:
+      raise KeyboardInterrupt
+
+  def statistics(self, header, total_error, total_time, num_epochs):
+    self.events.append(("statistics", header.split(" (")[0], num_epochs))
+
+  def saved(self, save_path):
+    self.events.append(("saved", save_path))
+
+
+def meta_train(**kwargs):
+  problem, net_config, _ = util.get_config("simple")
+  return training.meta_train(problem, net_config, num_steps=4,
+                             unroll_length=2, schedule=SCHEDULE, **kwargs)
+
+
+def test_progress_receives_every_epoch_and_the_statistics(tmp_path):
+  progress = Recorder()
+  result = meta_train(save_path=str(tmp_path / "run"), progress=progress,
+                      run_config={"problem": "simple"})
+  kinds = [(e[0], e[1]) for e in progress.events if e[0] != "saved"]
+  assert kinds == [("epoch", 1), ("epoch", 2), ("statistics", "Epoch 2/4"),
+                   ("statistics", "EVALUATION"), ("epoch", 3), ("epoch", 4),
+                   ("statistics", "Epoch 4/4"), ("statistics", "EVALUATION")]
+  assert result.epoch == 4 and result.best_epoch in (2, 4)
+  assert np.isfinite(result.best_evaluation)
+  assert ("saved", str(tmp_path / "run")) in progress.events
+  with open(tmp_path / "run" / training.RUN_FILE) as f:
+    assert json.load(f) == {"problem": "simple"}
+
+
+def test_without_save_path_nothing_is_saved(tmp_path, monkeypatch):
+  monkeypatch.chdir(tmp_path)
+  progress = Recorder()
+  result = meta_train(progress=progress)
+  assert result.best_epoch == -1 and result.best_evaluation == np.inf
+  assert not [e for e in progress.events if e[0] == "saved"]
+  assert not os.listdir(tmp_path)
+
+
+def test_interrupted_run_writes_a_checkpoint_and_resumes(tmp_path):
+  save_path = str(tmp_path / "run")
+  with pytest.raises(training.Stopped) as stopped:
+    meta_train(save_path=save_path, progress=Recorder(interrupt_at=3))
+  assert stopped.value.epoch == 3
+  assert tf.train.latest_checkpoint(
+      os.path.join(save_path, training.CHECKPOINT_FOLDER)).endswith("ckpt-3")
+  progress = Recorder()
+  result = meta_train(save_path=save_path, resume=True, progress=progress)
+  assert [e[1] for e in progress.events if e[0] == "epoch"] == [4]
+  assert result.epoch == 4
+
+
+def test_check_save_path(tmp_path):
+  with pytest.raises(errors.InputError, match="already exists; pass --resume"):
+    training.check_save_path(str(tmp_path), resume=False)
+  with pytest.raises(errors.InputError, match="holds no run to continue"):
+    training.check_save_path(str(tmp_path), resume=True)
+  with pytest.raises(errors.InputError, match="parent folder does not exist"):
+    training.check_save_path(str(tmp_path / "a" / "b"), resume=False)
+  (tmp_path / training.RUN_FILE).write_text('{"problem": "simple"}')
+  training.check_save_path(str(tmp_path), True, {"problem": "simple"})
+  with pytest.raises(errors.InputError, match=r"--problem=quadratic \(the run "
+                     "used simple\)"):
+    training.check_save_path(str(tmp_path), True, {"problem": "quadratic"})
+
+
+def test_num_steps_must_be_whole_unrolls():
+  problem, net_config, _ = util.get_config("simple")
+  with pytest.raises(ValueError, match="must be a multiple of unroll_length"):
+    training.meta_train(problem, net_config, num_steps=5, unroll_length=2)
+
+
+def test_format_duration():
+  assert training.format_duration(59.6) == "1m00s"
+  assert training.format_duration(3723) == "1h02m03s"
+
+
+def test_cached_arrays_computes_once(tmp_path):
+  filename = str(tmp_path / "runs" / "run.npz")
+  calls = []
+
+  def compute():
+    calls.append(1)
+    return {"losses": np.arange(6.0).reshape(2, 3)}
+
+  first = experiment.cached_arrays(filename, compute)
+  again = experiment.cached_arrays(filename, compute)
+  assert len(calls) == 1
+  np.testing.assert_array_equal(first["losses"], again["losses"])
