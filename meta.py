@@ -24,8 +24,27 @@ import tree
 import networks
 import update_rules
 
-MetaLoss = collections.namedtuple("MetaLoss", "loss, update, reset, fx, x")
-MetaStep = collections.namedtuple("MetaStep", "step, update, reset, fx, x")
+
+class MetaLoss(collections.namedtuple("MetaLoss",
+                                      "loss, update, reset, fx, x")):
+  """What `meta_loss` returns, TF1's graph ops as callables.
+
+  Besides the tuple's fields, the attribute `instance_fx` is a `tf.Variable`
+  `[num_instances]`: each instance's final loss after the last unroll (`fx`
+  is their mean).
+  """
+
+
+class MetaStep(collections.namedtuple("MetaStep",
+                                      "step, update, reset, fx, x")):
+  """What `meta_minimize` returns; `instance_fx` as in `MetaLoss`."""
+
+
+def _with_instance_fx(ops, instance_fx: tf.Variable):
+  """`ops` (a `MetaLoss` or `MetaStep`) with its `instance_fx` attribute."""
+  ops.instance_fx = instance_fx
+  return ops
+
 
 # The original's default net (`networks.factory` arguments): a coordinatewise
 # 2x20 LSTM with LogAndSign preprocessing (k=5) and output scale 0.01.
@@ -70,19 +89,27 @@ class _Problem:
   `make_loss` creates, a replacement chosen by its creation index.
   """
 
-  def __init__(self, make_loss: Callable[[], tf.Tensor]):
+  def __init__(self, make_loss: Callable[[], tf.Tensor],
+               num_instances: int = 1):
     """Calls `make_loss` eagerly: once to record its variables, once to
     check that its loss is a function of values substituted for them.
 
     Eager execution gives the variables their full names (`"conv/w"`); inside
     a `tf.function` name scopes are made unique and would rename them.
 
+    Args:
+      make_loss: The problem's `make_loss`.
+      num_instances: Number of instances of the problem (see `_instances`):
+          with more than one, `loss` returns one loss per instance.
+
     Raises:
       ValueError: If `make_loss` creates no trainable variable, returns a
           non-scalar loss, or returns a loss that does not depend on one of
           its trainable variables.
     """
-    self._make_loss = make_loss
+    self.num_instances = num_instances
+    self._make_loss = (make_loss if num_instances == 1 else
+                       _instances(make_loss, num_instances))
     self._variables = []
     self._trainable = []
 
@@ -95,7 +122,7 @@ class _Problem:
       return variable
 
     with tf.variable_creator_scope(record):
-      make_loss()
+      self._make_loss()
     if not self.x:
       raise ValueError(
           "make_loss created no trainable variables. Create the optimizee "
@@ -107,9 +134,11 @@ class _Problem:
     with tf.GradientTape() as tape:
       tape.watch(x_values)
       loss = tf.convert_to_tensor(self.loss(x_values))
-    if loss.shape.rank != 0:
+    expected_shape = [] if num_instances == 1 else [num_instances]
+    if loss.shape != expected_shape:
       raise ValueError("make_loss must return a scalar loss, got shape {}."
-                       .format(loss.shape))
+                       .format(loss.shape[1:] if num_instances > 1 else
+                               loss.shape))
     gradients = tape.gradient(loss, x_values)
     independent = [_variable_name(v) for v, g in zip(self.x, gradients)
                    if g is None]
@@ -166,7 +195,8 @@ class _Problem:
     return loss
 
   def loss(self, x_values: Sequence[tf.Tensor]) -> tf.Tensor:
-    """Returns the loss with the optimizee variables replaced by `x_values`.
+    """Returns the loss with the optimizee variables replaced by `x_values`:
+    a scalar, or `[num_instances]` losses for several instances.
 
     Args:
       x_values: One `Tensor` per variable of `x`, shaped as it.
@@ -188,6 +218,43 @@ class _Problem:
       return self._variables[i]
 
     self._call_with(assign_initial_value)
+
+
+def _instance_scope(index: int) -> str:
+  """The name scope of instance `index` of a problem: `"instance_<index>"`."""
+  return "instance_{}".format(index)
+
+
+def _instances(make_loss: Callable[[], tf.Tensor],
+               num_instances: int) -> Callable[[], tf.Tensor]:
+  """`num_instances` independent instances of `make_loss`'s problem.
+
+  Each instance is a call of `make_loss` under its own name scope
+  (`instance_<i>/`), so it creates its own variables, draws its own initial
+  values and minibatches. The loss is the vector of the instances' losses,
+  `[num_instances]`: the gradient of its sum with respect to an instance's
+  variables is that of the instance's own loss.
+  """
+  def build():
+    losses = []
+    for i in range(num_instances):
+      with tf.name_scope(_instance_scope(i)):
+        losses.append(make_loss())
+    return tf.stack(losses)
+
+  return build
+
+
+def _instance_assignments(
+    net_assignments: Optional[Sequence[Tuple[str, Sequence[str]]]],
+    num_instances: int) -> Optional[List[Tuple[str, List[str]]]]:
+  """`net_assignments` in a single instance's variable names, given every
+  instance's variable of those names (instance by instance)."""
+  if net_assignments is None:
+    return None
+  return [(key, ["{}/{}".format(_instance_scope(i), name)
+                 for i in range(num_instances) for name in names])
+          for key, names in net_assignments]
 
 
 def _make_nets(variables: Sequence[tf.Variable],
@@ -356,6 +423,9 @@ class _UnrolledOptimization:
                 tree.map_structure(tf.convert_to_tensor, state[0]))
     self.fx = tf.Variable(tf.zeros([], dtype=problem.dtype),
                           trainable=False, name="fx")
+    self.instance_fx = tf.Variable(
+        tf.zeros([problem.num_instances], dtype=problem.dtype),
+        trainable=False, name="instance_fx")
 
   def _initial_state(self):
     """`[[state of each group] for each net]`, zero."""
@@ -376,6 +446,7 @@ class _UnrolledOptimization:
       tape.watch(x)
       fx = self._problem.loss(x)
     gradients = tape.gradient(fx, x)
+    fx = tf.reduce_mean(fx)  # The mean over instances.
     if not self._second_derivatives:
       # As in the original paper: the meta-gradient does not flow through
       # the optimizee's gradients. (Ops such as batch norm would not support
@@ -399,9 +470,10 @@ class _UnrolledOptimization:
     """Unrolls `len_unroll` steps from the current values and states.
 
     Returns:
-      `(loss, fx_final, x_final, state_final)`: the meta-loss (sum of the
-      `len_unroll + 1` losses), the loss at the final values, the final
-      values and the final RNN states.
+      `(loss, instance_fx_final, x_final, state_final)`: the meta-loss (sum
+      of the `len_unroll + 1` losses, each the mean over instances), each
+      instance's loss at the final values `[num_instances]`, the final values
+      and the final RNN states.
     """
     x = [tf.convert_to_tensor(v) for v in self._problem.x]
     state = tree.map_structure(tf.convert_to_tensor, self._state)
@@ -413,16 +485,23 @@ class _UnrolledOptimization:
         loop_vars=(tf.constant(0), fx_array, x, state),
         maximum_iterations=self._len_unroll,
         name="unroll")
-    fx_final = self._problem.loss(x_final)
-    fx_array = fx_array.write(self._len_unroll, fx_final)
-    return tf.reduce_sum(fx_array.stack()), fx_final, x_final, state_final
+    instance_fx_final = tf.reshape(self._problem.loss(x_final),
+                                   [self._problem.num_instances])
+    fx_array = fx_array.write(self._len_unroll,
+                              tf.reduce_mean(instance_fx_final))
+    return (tf.reduce_sum(fx_array.stack()), instance_fx_final, x_final,
+            state_final)
 
-  def assign(self, fx_final, x_final, state_final):
-    """Stores the results of an unroll as the current values and states."""
+  def assign(self, instance_fx_final, x_final, state_final) -> tf.Tensor:
+    """Stores the results of an unroll as the current values and states;
+    returns the final loss, the mean over instances."""
     for variable, value in zip(self._problem.x, x_final):
       variable.assign(value)
     tree.map_structure(lambda v, s: v.assign(s), self._state, state_final)
+    self.instance_fx.assign(instance_fx_final)
+    fx_final = tf.reduce_mean(instance_fx_final)
     self.fx.assign(fx_final)
+    return fx_final
 
   @property
   def x(self) -> List[tf.Variable]:
@@ -431,9 +510,7 @@ class _UnrolledOptimization:
 
   def update(self) -> tf.Tensor:
     """Unrolls, stores the results, and returns the final loss."""
-    _, fx_final, x_final, state_final = self.unroll()
-    self.assign(fx_final, x_final, state_final)
-    return fx_final
+    return self.assign(*self.unroll()[1:])
 
   def reset(self):
     """Draws new problem variables and zeroes every RNN state."""
@@ -570,7 +647,7 @@ class MetaOptimizer:
     return {"nets": dict(self._nets), "meta_adam": self._meta_adam}
 
   def _build(self, make_loss, len_unroll, net_assignments=None,
-             second_derivatives=False, jit_compile=None):
+             second_derivatives=False, jit_compile=None, num_instances=1):
     """Finds the optimizee variables and builds nets, states and unroll.
 
     Returns:
@@ -585,7 +662,13 @@ class MetaOptimizer:
         len_unroll < 1):
       raise ValueError("len_unroll must be a positive integer, got {!r}."
                        .format(len_unroll))
-    problem = _Problem(make_loss)
+    if (not isinstance(num_instances, int) or isinstance(num_instances, bool)
+        or num_instances < 1):
+      raise ValueError("num_instances must be a positive integer, got {!r}."
+                       .format(num_instances))
+    if num_instances > 1:
+      net_assignments = _instance_assignments(net_assignments, num_instances)
+    problem = _Problem(make_loss, num_instances)
     logging.info("Optimizee variables: %s",
                  [_variable_name(v) for v in problem.x])
     logging.info("Problem variables: %s",
@@ -607,7 +690,8 @@ class MetaOptimizer:
                 net_assignments: Optional[
                     Sequence[Tuple[str, Sequence[str]]]] = None,
                 second_derivatives: bool = False,
-                jit_compile: Optional[bool] = None) -> MetaLoss:
+                jit_compile: Optional[bool] = None,
+                num_instances: int = 1) -> MetaLoss:
     """Builds the unrolled optimization of `make_loss`.
 
     Args:
@@ -626,27 +710,36 @@ class MetaOptimizer:
           default) compiles on a GPU and not on a CPU, where it measured
           slower. A problem XLA cannot compile runs without it, with a log
           line.
+      num_instances: Number of independent instances of the problem
+          optimized together, in one program: each calls `make_loss` under
+          the name scope `instance_<i>/`, with its own variables, initial
+          values and minibatches, and is optimized with the gradient of its
+          own loss; a coordinatewise net sees all their coordinates in one
+          call. `net_assignments` names the variables of one instance.
 
     Returns:
       `MetaLoss(loss, update, reset, fx, x)`: `loss()` returns the meta-loss
-      (sum of the `len_unroll + 1` losses) of an unroll from the current
-      state, assigning nothing; `update()` unrolls, assigns the final values
-      and states, stores the final loss in `fx` and returns it; `reset()`
-      draws new problem variables and zeroes the RNN states; `fx` is a scalar
-      `tf.Variable`; `x` the list of optimizee `tf.Variable`s.
+      of an unroll from the current state (sum of the `len_unroll + 1`
+      losses, each the mean over instances), assigning nothing; `update()`
+      unrolls, assigns the final values and states, stores the final loss
+      (mean over instances) in `fx` and returns it; `reset()` draws new
+      values for every instance and zeroes the RNN states; `fx` is a scalar
+      `tf.Variable`; `x` the list of optimizee `tf.Variable`s, instance by
+      instance.
 
     Raises:
-      ValueError: For a bad `len_unroll`, `make_loss` or `net_assignments`.
+      ValueError: For a bad `len_unroll`, `num_instances`, `make_loss` or
+          `net_assignments`.
     """
     unrolled, jit_compile = self._build(make_loss, len_unroll,
                                         net_assignments, second_derivatives,
-                                        jit_compile)
-    return MetaLoss(
+                                        jit_compile, num_instances)
+    return _with_instance_fx(MetaLoss(
         loss=_Program(lambda: unrolled.unroll()[0], "loss", jit_compile),
         update=_Program(unrolled.update, "update", jit_compile),
         reset=tf.function(unrolled.reset),
         fx=unrolled.fx,
-        x=unrolled.x)
+        x=unrolled.x), unrolled.instance_fx)
 
   def meta_minimize(self,
                     make_loss: Callable[[], tf.Tensor],
@@ -659,7 +752,8 @@ class MetaOptimizer:
       make_loss: As in `meta_loss`.
       len_unroll: Number of optimization steps per unroll.
       learning_rate: Learning rate of the Adam optimizer training the nets.
-      **kwargs: Further arguments of `meta_loss`.
+      **kwargs: Further arguments of `meta_loss` (`net_assignments`,
+          `second_derivatives`, `jit_compile`, `num_instances`).
 
     Returns:
       `MetaStep(step, update, reset, fx, x)`: `step()` does what `update()`
@@ -678,16 +772,15 @@ class MetaOptimizer:
     def step():
       with tf.GradientTape(watch_accessed_variables=False) as tape:
         tape.watch(net_variables)
-        loss, fx_final, x_final, state_final = unrolled.unroll()
+        loss, instance_fx_final, x_final, state_final = unrolled.unroll()
       if net_variables:
         # A non-finite meta-loss or meta-gradient never reaches the nets.
         optimizer.apply_if_finite(loss, tape.gradient(loss, net_variables))
-      unrolled.assign(fx_final, x_final, state_final)
-      return fx_final
+      return unrolled.assign(instance_fx_final, x_final, state_final)
 
-    return MetaStep(
+    return _with_instance_fx(MetaStep(
         step=_Program(step, "step", jit_compile),
         update=_Program(unrolled.update, "update", jit_compile),
         reset=tf.function(unrolled.reset),
         fx=unrolled.fx,
-        x=unrolled.x)
+        x=unrolled.x), unrolled.instance_fx)

@@ -552,3 +552,111 @@ def test_coordinatewise_net_sees_several_variables_as_one():
   np.testing.assert_allclose(finals[0], finals[1], rtol=1e-6)
   np.testing.assert_allclose([v.numpy() for v in scalar_ops.x],
                              vector_ops.x[0].numpy(), rtol=1e-6)
+
+
+# num_instances: several instances of a problem per meta-step.
+
+
+@pytest.mark.parametrize("jit_compile", JIT_MODES)
+def test_torch_results_with_identical_instances(jit_compile):
+  """Identical deterministic instances give the numbers of one instance."""
+  optimizer = meta.MetaOptimizer(**linear_net_config(initializer="zeros"))
+  minimize_ops = optimizer.meta_minimize(problems.simple(), 5,
+                                         jit_compile=jit_compile,
+                                         num_instances=3)
+  cost, final_x = train(minimize_ops, 1, 2)
+  assert len(final_x) == 3
+  assert cost == pytest.approx(0.7325327, abs=1e-4)
+  for x in final_x:
+    assert x == pytest.approx(0.8559, abs=1e-4)
+
+
+def test_instances_have_their_own_variables_and_values():
+  num_instances = 4
+  ops = meta.MetaOptimizer(**linear_net_config()).meta_loss(
+      problems.quadratic(batch_size=2, num_dims=3), 1,
+      num_instances=num_instances)
+  assert [meta._variable_name(v) for v in ops.x] == [  # pylint: disable=protected-access
+      "instance_{}/x".format(i) for i in range(num_instances)]
+  ops.reset()
+  values = [v.numpy() for v in ops.x]
+  for i in range(1, num_instances):
+    assert not np.allclose(values[0], values[i])
+  ops.reset()
+  assert not np.allclose(values[0], ops.x[0].numpy())
+
+
+def test_instances_fx_is_the_mean_and_gradients_are_their_own():
+  """With an SGD net, each instance moves by its own gradient (not scaled by
+  1/N), and fx is the mean of the instances' losses."""
+  learning_rate = 0.1
+
+  def make_loss():
+    x = tf.Variable(tf.random.uniform([2]), name="x")
+    return tf.reduce_sum(tf.square(x))
+
+  ops = meta.MetaOptimizer(sgd={"net": "Sgd", "net_options": {
+      "learning_rate": learning_rate}}).meta_loss(make_loss, 1,
+                                                  num_instances=3)
+  ops.reset()
+  before = [v.numpy() for v in ops.x]
+  fx = float(ops.update())
+  after = [v.numpy() for v in ops.x]
+  for x0, x1 in zip(before, after):
+    np.testing.assert_allclose(x1, x0 - learning_rate * 2 * x0, rtol=1e-6)
+  assert fx == pytest.approx(np.mean([np.sum(x ** 2) for x in after]),
+                             rel=1e-6)
+
+
+def test_instances_meta_loss_is_the_mean_over_instances():
+  """The meta-loss of N identical instances is that of one."""
+  config = linear_net_config(initializer="ones")
+  one = meta.MetaOptimizer(**config).meta_loss(problems.simple(), 3)
+  three = meta.MetaOptimizer(**config).meta_loss(problems.simple(), 3,
+                                                 num_instances=3)
+  assert float(three.loss()) == pytest.approx(float(one.loss()), rel=1e-6)
+
+
+def test_instances_with_net_assignments():
+  """net_assignments use one instance's names and cover every instance."""
+  optimizer = meta.MetaOptimizer(
+      cw={"net": "CoordinateWiseDeepLSTM",
+          "net_options": {"layers": (), "initializer": "zeros"}},
+      adam={"net": "Adam", "net_options": {"learning_rate": 0.1}})
+  ops = optimizer.meta_minimize(
+      problems.simple_multi_optimizer(), 2,
+      net_assignments=[("cw", ["x_0"]), ("adam", ["x_1"])], num_instances=2)
+  assert [meta._variable_name(v) for v in ops.x] == [  # pylint: disable=protected-access
+      "instance_0/x_0", "instance_0/x_1", "instance_1/x_0", "instance_1/x_1"]
+  ops.reset()
+  ops.step()
+  values = [float(v.numpy()) for v in ops.x]
+  assert values[0] == values[2] == 1.0  # The zero net leaves x_0 alone.
+  assert values[1] == values[3] < 1.0   # Adam moves x_1.
+
+
+@pytest.mark.parametrize("value", [0, -1, 2.5, True, "2"])
+def test_bad_num_instances(value):
+  with pytest.raises(ValueError, match="num_instances must be a positive "
+                     "integer"):
+    meta.MetaOptimizer(**linear_net_config()).meta_loss(
+        problems.simple(), 1, num_instances=value)
+
+
+def test_instance_fx_holds_each_instance_final_loss():
+  def make_loss():
+    x = tf.Variable(tf.random.uniform([3]), name="x")
+    return tf.reduce_sum(tf.square(x))
+
+  ops = meta.MetaOptimizer(sgd={"net": "Sgd", "net_options": {
+      "learning_rate": 0.1}}).meta_minimize(make_loss, 2, num_instances=3)
+  ops.reset()
+  returned = float(ops.step())
+  losses = ops.instance_fx.numpy()
+  np.testing.assert_allclose(
+      losses, [np.sum(v.numpy() ** 2) for v in ops.x], rtol=1e-6)
+  assert returned == pytest.approx(np.mean(losses), rel=1e-6)
+  assert float(ops.fx.numpy()) == pytest.approx(returned)
+  assert len(set(losses.tolist())) == 3
+  assert meta.MetaOptimizer(**linear_net_config()).meta_loss(
+      problems.simple(), 1).instance_fx.shape == [1]
