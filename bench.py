@@ -47,6 +47,8 @@ flags.DEFINE_integer("num_coordinates", None,
                      "Quadratic only: optimizee size, a multiple of 10 "
                      "(num_coordinates / 10 quadratics of 10 dimensions); "
                      "default 1280, the training configuration.")
+flags.DEFINE_integer("num_instances", 1, "Problem instances optimized "
+                     "together (meta_loss's num_instances).")
 flags.DEFINE_string("data_dir", None, "Data folder of the MNIST and CIFAR "
                     "problems (see README).")
 flags.DEFINE_string("json", None,
@@ -60,7 +62,7 @@ _FORWARD_AND_GRADIENT = 3
 
 def _check_flags():
   cli.check_positive_flags(FLAGS, ("num_epochs", "num_steps",
-                                    "unroll_length"))
+                                   "unroll_length", "num_instances"))
   cli.check_unroll_flags(FLAGS.num_steps, FLAGS.unroll_length)
   if FLAGS.num_coordinates is not None:
     if FLAGS.problem != "quadratic":
@@ -149,19 +151,21 @@ def _benchmark(phase: str):
   if phase == "train":
     ops = optimizer.meta_minimize(problem, FLAGS.unroll_length,
                                   net_assignments=net_assignments,
-                                  jit_compile=jit_compile)
+                                  jit_compile=jit_compile,
+                                  num_instances=FLAGS.num_instances)
     program, num_unrolls = ops.step, FLAGS.num_steps // FLAGS.unroll_length
   else:
     ops = optimizer.meta_loss(problem, 1, net_assignments=net_assignments,
-                              jit_compile=jit_compile)
+                              jit_compile=jit_compile,
+                              num_instances=FLAGS.num_instances)
     program, num_unrolls = ops.update, FLAGS.num_steps
 
   compile_s, times = _time_epochs(ops, [program], num_unrolls,
                                   FLAGS.num_epochs)
   num_coordinates = sum(v.shape.num_elements() for v in ops.x)
   flops = epoch_flops(num_coordinates, _net_flops(net_config),
-                      problem.forward_flops, phase, FLAGS.num_steps,
-                      FLAGS.unroll_length)
+                      FLAGS.num_instances * problem.forward_flops, phase,
+                      FLAGS.num_steps, FLAGS.unroll_length)
   median = statistics.median(times)
   return {
       "problem": FLAGS.problem,
@@ -170,6 +174,7 @@ def _benchmark(phase: str):
                 FLAGS.device != "cpu" else "cpu",
       "xla": program.uses_xla,
       "num_coordinates": num_coordinates,
+      "num_instances": FLAGS.num_instances,
       "num_steps": FLAGS.num_steps,
       "unroll_length": FLAGS.unroll_length,
       "epochs": FLAGS.num_epochs,
@@ -178,6 +183,8 @@ def _benchmark(phase: str):
       "epoch_s_max": max(times),
       "epochs_per_s": 1.0 / median,
       "coordinate_steps_per_s": num_coordinates * FLAGS.num_steps / median,
+      "instance_steps_per_s": (FLAGS.num_instances * FLAGS.num_steps /
+                               median),
       "gflop_per_epoch": flops / 1e9,
       "gflop_per_s": flops / 1e9 / median,
       "compile_s": compile_s,
@@ -192,6 +199,7 @@ def _report(result):
   print("{problem} {phase}: {epoch_s_median:.3f} s/epoch (min {epoch_s_min:.3f}"
         ", max {epoch_s_max:.3f}), {epochs_per_s:.2f} epochs/s, "
         "{coordinate_steps_per_s:.3g} coordinate-steps/s, "
+        "{instance_steps_per_s:.3g} instance-steps/s, "
         "{gflop_per_s:.2f} GFLOP/s of {gflop_per_epoch:.2f} GFLOP/epoch, "
         "compile {compile_s:.1f} s, peak host {peak_host_mb:.0f} MB, "
         "{device}{xla_label}".format(

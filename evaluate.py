@@ -12,6 +12,7 @@ instances and prints the original's statistics of the final losses. With
 
 import io
 import os
+from typing import Any, Dict
 
 # TensorFlow's C++ start-up messages would bury the script's own output;
 # set TF_CPP_MIN_LOG_LEVEL to see them.
@@ -41,6 +42,8 @@ flags.DEFINE_float("learning_rate", 0.001, "Learning rate.")
 flags.DEFINE_string("data_dir", None,
                     "Folder of the data files of the MNIST and CIFAR-10 "
                     "problems (see README).")
+flags.DEFINE_integer("num_instances", 1,
+                     "Problem instances optimized together in each epoch.")
 flags.DEFINE_string("output", None,
                     "File for the loss after every step of every epoch: "
                     ".csv or .npz.")
@@ -55,7 +58,8 @@ def _check_flags():
                          "optimizers: {}.".format(
                              FLAGS.optimizer, ", ".join(experiment.OPTIMIZERS)))
   cli.check_problem_flag(FLAGS.problem)
-  cli.check_positive_flags(FLAGS, ("num_epochs", "num_steps"))
+  cli.check_positive_flags(FLAGS, ("num_epochs", "num_steps",
+                                  "num_instances"))
   cli.check_learning_rate_flag(FLAGS.learning_rate)
   if FLAGS.path is not None and not os.path.isdir(FLAGS.path):
     raise cli.UsageError("--path={} is not a folder of saved optimizer "
@@ -67,31 +71,29 @@ def _check_flags():
     cli.check_parent_folder(FLAGS.output, "output")
 
 
-def _write_losses(filename: str, losses: np.ndarray, data_source: str):
-  """Writes the losses `[num_epochs, num_steps]` to `filename`.
+def _write_losses(filename: str, losses: np.ndarray, num_instances: int,
+                  run: Dict[str, Any]):
+  """Writes the losses `[num_epochs * num_instances, num_steps]` to
+  `filename`.
 
-  A `.csv` file has `#` comment lines naming the run, a header
-  `epoch,step_1,...,step_N`, then one row per epoch: the loss after each
-  step. A `.npz` file holds `losses` (the same array) and the run's flags
-  (`optimizer`, `problem`, `learning_rate`, `seed`, `path`; -1 for no seed)
-  and `data`, where the data came from (empty for problems without data).
-  The file is written with `fileio.write_atomically`.
+  A `.csv` file has a `#` comment line per entry of `run`, a header
+  `epoch,step_1,...,step_N`, then one row per instance of each epoch
+  (epoch-major): the epoch, then the loss after each step. A `.npz` file
+  holds `losses` (the same array), `num_instances` and the entries of
+  `run`. The file is written with `fileio.write_atomically`.
   """
-  run = {"optimizer": FLAGS.optimizer, "problem": FLAGS.problem,
-         "learning_rate": FLAGS.learning_rate,
-         "seed": -1 if FLAGS.seed is None else FLAGS.seed,
-         "path": (FLAGS.path or "") if FLAGS.optimizer == "L2L" else "",
-         "data": data_source}
   buffer = io.BytesIO()
   if filename.endswith(".npz"):
-    np.savez(buffer, losses=losses, **run)
+    np.savez(buffer, losses=losses, num_instances=num_instances, **run)
   else:
     text = io.StringIO()
     for key, value in run.items():
       text.write("# {}={}\n".format(key, value))
     header = ",".join(["epoch"] + ["step_{}".format(s + 1)
                                    for s in range(losses.shape[1])])
-    rows = np.column_stack([np.arange(1, losses.shape[0] + 1), losses])
+    epochs = np.repeat(np.arange(1, losses.shape[0] // num_instances + 1),
+                       num_instances)
+    rows = np.column_stack([epochs, losses])
     np.savetxt(text, rows, delimiter=",", header=header, comments="",
                fmt=["%d"] + ["%.9g"] * losses.shape[1])
     buffer.write(text.getvalue().encode())
@@ -113,14 +115,20 @@ def main(argv):
     logging.info("Data: %s", problem.data_source)
   losses, total_time = experiment.evaluate_losses(
       problem, net_config, net_assignments, FLAGS.num_epochs,
-      FLAGS.num_steps, FLAGS.seed)
-  total_cost = float(np.sum(losses[:, -1]))
+      FLAGS.num_steps, FLAGS.seed, FLAGS.num_instances)
 
-  # Results.
-  util.print_stats("Epoch {}".format(FLAGS.num_epochs), total_cost,
+  # Results: the mean final loss over every instance of every epoch, and
+  # the mean time of an epoch.
+  util.print_stats("Epoch {}".format(FLAGS.num_epochs),
+                   float(np.sum(losses[:, -1])) / FLAGS.num_instances,
                    total_time, FLAGS.num_epochs)
   if FLAGS.output is not None:
-    _write_losses(FLAGS.output, losses, getattr(problem, "data_source", ""))
+    _write_losses(FLAGS.output, losses, FLAGS.num_instances, {
+        "optimizer": FLAGS.optimizer, "problem": FLAGS.problem,
+        "learning_rate": FLAGS.learning_rate,
+        "seed": -1 if FLAGS.seed is None else FLAGS.seed,
+        "path": (FLAGS.path or "") if FLAGS.optimizer == "L2L" else "",
+        "data": getattr(problem, "data_source", "")})
 
 
 if __name__ == "__main__":

@@ -67,25 +67,31 @@ def optimizer_config(optimizer: str, problem_name: str,
 
 
 def evaluate_losses(problem, net_config, net_assignments, num_epochs: int,
-                    num_steps: int, seed: Optional[int] = None):
-  """Runs `num_epochs` optimizations of `num_steps` steps each.
+                    num_steps: int, seed: Optional[int] = None,
+                    num_instances: int = 1):
+  """Runs `num_epochs` epochs of `num_steps` optimization steps.
 
-  Each epoch is a `util.run_epoch` of `num_steps` one-step unrolls.
+  Each epoch is a `util.run_epoch` of `num_steps` one-step unrolls of
+  `num_instances` instances optimized together.
 
   Args:
     problem, net_config, net_assignments: As `optimizer_config` returns.
-    num_epochs: Number of problem instances, each drawn by `reset()`.
+    num_epochs: Number of epochs, each drawing new instances (`reset()`).
     num_steps: Optimization steps per instance.
     seed: Global TensorFlow seed. With the same seed, every optimizer sees
         the same problem instances (and minibatches).
+    num_instances: Instances per epoch (`meta_loss`'s `num_instances`).
 
   Returns:
-    `(losses, seconds)`: the loss after every step, `[num_epochs,
-    num_steps]`, and the time the epochs took, in seconds.
+    `(losses, seconds)`: the loss of every instance after every step,
+    `[num_epochs * num_instances, num_steps]` (epoch-major: the first
+    epoch's instances, then the second's, ...), and the time the epochs
+    took, in seconds.
   """
   optimizer = meta.MetaOptimizer(**net_config)
-  _, update, reset, fx, _ = optimizer.meta_loss(
-      problem, 1, net_assignments=net_assignments)
+  ops = optimizer.meta_loss(problem, 1, net_assignments=net_assignments,
+                            num_instances=num_instances)
+  update, reset = ops.update, ops.reset
   if seed is not None:
     # The problem's random ops get their seeds when first traced: seeding
     # just before gives every optimizer the same problem instances.
@@ -93,15 +99,18 @@ def evaluate_losses(problem, net_config, net_assignments, num_epochs: int,
     reset()
     tf.random.set_seed(seed)
     update()
-  losses = np.zeros([num_epochs, num_steps])
+  def record_step():
+    update()
+    step_losses.append(ops.instance_fx.read_value())
+
+  losses = np.zeros([num_epochs, num_instances, num_steps])
   total_time = 0.0
   for epoch in range(num_epochs):
     step_losses = []
-    epoch_time, _ = util.run_epoch(
-        fx, [lambda: step_losses.append(update())], reset, num_steps)
+    epoch_time, _ = util.run_epoch(ops.fx, [record_step], reset, num_steps)
     total_time += epoch_time
-    losses[epoch] = [float(loss) for loss in step_losses]
-  return losses, total_time
+    losses[epoch] = np.stack([loss.numpy() for loss in step_losses], axis=1)
+  return losses.reshape([num_epochs * num_instances, num_steps]), total_time
 
 
 def cached_arrays(filename: str, compute: Callable[[], Dict[str, np.ndarray]]

@@ -39,6 +39,9 @@ flags.DEFINE_integer("unroll_length", 20, "Meta-optimizer unroll length.")
 flags.DEFINE_float("learning_rate", 0.001, "Learning rate.")
 flags.DEFINE_boolean("second_derivatives", False, "Use second derivatives.")
 
+flags.DEFINE_integer("num_instances", 1,
+                     "Problem instances optimized together per meta-step "
+                     "(the meta-loss is their mean).")
 flags.DEFINE_boolean("resume", False,
                      "Continue the run checkpointed in --save_path.")
 flags.DEFINE_integer("checkpoint_period", 100,
@@ -64,8 +67,8 @@ _SCHEDULE_FLAGS = training.Schedule._fields
 def _check_flags():
   """Raises `cli.UsageError` for flag values out of range, and
   `errors.InputError` for a `--save_path` the run cannot use."""
-  cli.check_positive_flags(FLAGS, ("num_steps", "unroll_length") +
-                           _SCHEDULE_FLAGS)
+  cli.check_positive_flags(FLAGS, ("num_steps", "unroll_length",
+                                  "num_instances") + _SCHEDULE_FLAGS)
   cli.check_unroll_flags(FLAGS.num_steps, FLAGS.unroll_length)
   cli.check_learning_rate_flag(FLAGS.learning_rate)
   cli.check_problem_flag(FLAGS.problem)
@@ -100,6 +103,7 @@ def main(argv):
         problem, net_config, net_assignments, num_steps=FLAGS.num_steps,
         unroll_length=FLAGS.unroll_length, learning_rate=FLAGS.learning_rate,
         second_derivatives=FLAGS.second_derivatives,
+        num_instances=FLAGS.num_instances,
         schedule=training.Schedule(
             **{name: FLAGS[name].value for name in _SCHEDULE_FLAGS}),
         save_path=FLAGS.save_path, resume=FLAGS.resume,

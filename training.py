@@ -308,6 +308,7 @@ def meta_train(problem, net_config: Dict[str, Any],
                    Sequence[Tuple[str, Sequence[str]]]] = None, *,
                num_steps: int = 100, unroll_length: int = 20,
                learning_rate: float = 0.001, second_derivatives: bool = False,
+               num_instances: int = 1,
                schedule: Schedule = DEFAULT_SCHEDULE,
                save_path: Optional[str] = None, resume: bool = False,
                run_config: Optional[Dict[str, Any]] = None,
@@ -324,6 +325,8 @@ def meta_train(problem, net_config: Dict[str, Any],
     learning_rate: Adam learning rate of the nets.
     second_derivatives: Whether the meta-gradient flows through the
         optimizee's gradients.
+    num_instances: Problem instances optimized together per meta-step; an
+        epoch's final loss is their mean.
     schedule: When to log, evaluate, checkpoint and stop.
     save_path: Folder for the best optimizer (`<net key>.l2l`), the
         checkpoints and `run.json`; it must not exist unless `resume`.
@@ -367,7 +370,8 @@ def meta_train(problem, net_config: Dict[str, Any],
   optimizer = meta.MetaOptimizer(**net_config)
   ops = optimizer.meta_minimize(
       problem, unroll_length, learning_rate=learning_rate,
-      net_assignments=net_assignments, second_derivatives=second_derivatives)
+      net_assignments=net_assignments, second_derivatives=second_derivatives,
+      num_instances=num_instances)
   state = _State(optimizer, save_path)
   summary_writer = tf.summary.create_file_writer(logdir) if logdir else None
   run = _Run(optimizer, ops, state, num_steps // unroll_length, schedule,

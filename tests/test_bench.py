@@ -55,6 +55,21 @@ def test_smoke_run_reports_every_field():
   assert "quadratic train:" in result.stdout
 
 
+def test_num_instances_multiplies_the_work():
+  result = run_bench("--problem=quadratic", "--num_instances=3",
+                     "--num_epochs=1", "--num_steps=2", "--unroll_length=2",
+                     "--phases=train", "--json=-")
+  assert result.returncode == 0, result.stderr
+  [report] = json.loads(result.stdout[result.stdout.index("["):])
+  assert report["num_coordinates"] == 3 * 1280
+  assert report["num_instances"] == 3
+  assert report["instance_steps_per_s"] == pytest.approx(
+      3 * 2 / report["epoch_s_median"])
+  assert report["gflop_per_epoch"] == pytest.approx(bench.epoch_flops(
+      3 * 1280, bench.lstm_flops_per_coordinate({"layers": (20, 20)}, 1),
+      3 * problems.quadratic().forward_flops, "train", 2, 2) / 1e9)
+
+
 def test_num_coordinates_sizes_the_quadratic():
   result = run_bench("--problem=quadratic", "--num_coordinates=300",
                      "--num_epochs=1", "--num_steps=2", "--unroll_length=2",

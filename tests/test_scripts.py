@@ -411,3 +411,34 @@ def test_malformed_data_file_is_one_line(tmp_path):
                "--data_dir=" + str(tmp_path))
   assert_one_line_error(result, "evaluate.py", "mnist.npz: not a valid .npz "
                         "archive")
+
+
+def test_train_and_evaluate_many_instances(tmp_path):
+  save_path = str(tmp_path / "quadratic")
+  result = run("train.py", "--problem=quadratic", "--num_steps=4",
+               "--unroll_length=2", "--num_epochs=2", "--log_period=1",
+               "--evaluation_period=2", "--evaluation_epochs=1",
+               "--num_instances=3", "--save_path=" + save_path)
+  assert result.returncode == 0, result.stderr
+  assert len(log_mean_final_errors(result.stdout)) == 3
+  networks.load(os.path.join(save_path, "cw.l2l"))
+
+  outputs = {}
+  for name, num_instances in (("one", 1), ("three", 3)):
+    outputs[name] = str(tmp_path / (name + ".csv"))
+    result = run("evaluate.py", "--problem=quadratic", "--path=" + save_path,
+                 "--num_epochs=2", "--num_steps=3", "--seed=5",
+                 "--num_instances={}".format(num_instances),
+                 "--output=" + outputs[name])
+    assert result.returncode == 0, result.stderr
+  rows = np.loadtxt(outputs["three"], delimiter=",", skiprows=7)
+  assert rows.shape == (6, 4)  # 2 epochs of 3 instances; epoch, 3 steps.
+  np.testing.assert_array_equal(rows[:, 0], [1, 1, 1, 2, 2, 2])
+  assert len(set(rows[:3, 1])) == 3  # Instances differ.
+  assert np.loadtxt(outputs["one"], delimiter=",", skiprows=7).shape == (2, 4)
+
+
+def test_num_instances_must_be_positive(tmp_path):
+  for script in ("train.py", "evaluate.py"):
+    assert_one_line_error(run(script, "--num_instances=0"), script,
+                          "--num_instances must be at least 1")
