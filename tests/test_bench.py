@@ -16,9 +16,10 @@ import problems
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
-def test_lstm_flops_match_the_peers_count():
-  """2x20 LSTM on LogAndSign's 2 features: 9,960 FLOP forward and 19,600
-  backward per coordinate and step (the peers' flops.py)."""
+def test_lstm_flops_of_the_default_net():
+  """2x20 LSTM on LogAndSign's 2 features: 2 (2 + 20) 80 + 2 (20 + 20) 80 +
+  2 x 20 = 9,960 FLOP forward per coordinate and step, and twice that less
+  the first layer's input gradient (2 x 2 x 80) backward: 19,600."""
   assert bench.lstm_flops_per_coordinate({"layers": (20, 20)}, 2) == (9960,
                                                                       19600)
 
@@ -55,12 +56,18 @@ def test_smoke_run_reports_every_field():
   assert "quadratic train:" in result.stdout
 
 
-def test_num_instances_multiplies_the_work():
-  result = run_bench("--problem=quadratic", "--num_instances=3",
-                     "--num_epochs=1", "--num_steps=2", "--unroll_length=2",
-                     "--phases=train", "--json=-")
+def quadratic_train_report(*args):
+  """The report of one training epoch of 2 steps on the quadratic."""
+  result = run_bench("--problem=quadratic", "--num_epochs=1", "--num_steps=2",
+                     "--unroll_length=2", "--phases=train", "--json=-",
+                     *args)
   assert result.returncode == 0, result.stderr
   [report] = json.loads(result.stdout[result.stdout.index("["):])
+  return report
+
+
+def test_num_instances_multiplies_the_work():
+  report = quadratic_train_report("--num_instances=3")
   assert report["num_coordinates"] == 3 * 1280
   assert report["num_instances"] == 3
   assert report["instance_steps_per_s"] == pytest.approx(
@@ -71,11 +78,7 @@ def test_num_instances_multiplies_the_work():
 
 
 def test_num_coordinates_sizes_the_quadratic():
-  result = run_bench("--problem=quadratic", "--num_coordinates=300",
-                     "--num_epochs=1", "--num_steps=2", "--unroll_length=2",
-                     "--phases=train", "--json=-")
-  assert result.returncode == 0, result.stderr
-  [report] = json.loads(result.stdout[result.stdout.index("["):])
+  report = quadratic_train_report("--num_coordinates=300")
   assert report["num_coordinates"] == 300
   assert report["gflop_per_epoch"] == pytest.approx(bench.epoch_flops(
       300, bench.lstm_flops_per_coordinate({"layers": (20, 20)}, 1),
