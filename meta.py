@@ -15,13 +15,14 @@ variable replaced, in creation order, by the optimizee's current value.
 
 import collections
 import os
-from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, Optional, Sequence, Tuple
 
 from absl import logging
 import tensorflow as tf
-import tree
 
 import networks
+import optimizee
+import unroll
 import update_rules
 
 
@@ -62,201 +63,6 @@ DEFAULT_NET_CONFIG = {
 _XLA_ERRORS = (tf.errors.InvalidArgumentError, tf.errors.UnimplementedError)
 
 
-def _is_trainable(creator_kwargs: Dict[str, Any]) -> bool:
-  """Whether `tf.Variable` makes a trainable variable from these arguments.
-
-  `trainable=None`, the default, means trainable unless the variable is
-  synchronized on read.
-  """
-  trainable = creator_kwargs.get("trainable")
-  if trainable is None:
-    return (creator_kwargs.get("synchronization") !=
-            tf.VariableSynchronization.ON_READ)
-  return bool(trainable)
-
-
-def _variable_name(variable: tf.Variable) -> str:
-  return variable.name.split(":")[0]
-
-
-class _Problem:
-  """A `make_loss` callable and the variables it creates.
-
-  The first call (eager, at construction) creates and records the variables,
-  in creation order. Trainable ones are the optimizee parameters `x`; the
-  others are problem constants (e.g. the quadratic's `w` and `y`). Later
-  calls go through a variable creator that returns, for each variable
-  `make_loss` creates, a replacement chosen by its creation index.
-  """
-
-  def __init__(self, make_loss: Callable[[], tf.Tensor],
-               num_instances: int = 1):
-    """Calls `make_loss` eagerly: once to record its variables, once to
-    check that its loss is a function of values substituted for them.
-
-    Eager execution gives the variables their full names (`"conv/w"`); inside
-    a `tf.function` name scopes are made unique and would rename them.
-
-    Args:
-      make_loss: The problem's `make_loss`.
-      num_instances: Number of instances of the problem (see `_instances`):
-          with more than one, `loss` returns one loss per instance.
-
-    Raises:
-      ValueError: If `make_loss` creates no trainable variable, returns a
-          non-scalar loss, or returns a loss that does not depend on one of
-          its trainable variables.
-    """
-    self.num_instances = num_instances
-    self._make_loss = (make_loss if num_instances == 1 else
-                       _instances(make_loss, num_instances))
-    self._variables = []
-    self._trainable = []
-
-    def record(next_creator, **kwargs):
-      self._trainable.append(_is_trainable(kwargs))
-      # The recorded variables are state, not trainable model parameters.
-      kwargs["trainable"] = False
-      variable = next_creator(**kwargs)
-      self._variables.append(variable)
-      return variable
-
-    with tf.variable_creator_scope(record):
-      self._make_loss()
-    if not self.x:
-      raise ValueError(
-          "make_loss created no trainable variables. Create the optimizee "
-          "variables with tf.Variable, or build its Sonnet modules, inside "
-          "make_loss.")
-    # Check, as the unroll will do it, that the loss is a function of values
-    # substituted for the variables.
-    x_values = [tf.convert_to_tensor(v) for v in self.x]
-    with tf.GradientTape() as tape:
-      tape.watch(x_values)
-      loss = tf.convert_to_tensor(self.loss(x_values))
-    expected_shape = [] if num_instances == 1 else [num_instances]
-    if loss.shape != expected_shape:
-      raise ValueError("make_loss must return a scalar loss, got shape {}."
-                       .format(loss.shape[1:] if num_instances > 1 else
-                               loss.shape))
-    gradients = tape.gradient(loss, x_values)
-    independent = [_variable_name(v) for v, g in zip(self.x, gradients)
-                   if g is None]
-    if independent:
-      raise ValueError(
-          "The loss returned by make_loss does not depend on its trainable "
-          "variable(s) {}; they cannot be optimized. Compute the loss from "
-          "the variables created inside make_loss.".format(independent))
-    self.dtype = loss.dtype
-
-  @property
-  def x(self) -> List[tf.Variable]:
-    """The optimizee variables, in creation order."""
-    return [v for v, t in zip(self._variables, self._trainable) if t]
-
-  @property
-  def constants(self) -> List[tf.Variable]:
-    """The non-trainable problem variables, in creation order."""
-    return [v for v, t in zip(self._variables, self._trainable) if not t]
-
-  def _call_with(self, replacement: Callable[[int, Dict[str, Any]], Any]):
-    """Calls `make_loss`, replacing the `i`-th variable it creates.
-
-    Args:
-      replacement: `(i, creator_kwargs) -> value` to use for the `i`-th
-          variable created.
-
-    Returns:
-      The loss.
-
-    Raises:
-      ValueError: If `make_loss` creates other variables than it first did.
-    """
-    count = 0
-
-    def creator(next_creator, **kwargs):
-      del next_creator  # Nothing new is created.
-      nonlocal count
-      if count >= len(self._variables):
-        raise ValueError(
-            "make_loss created more variables than the {} it created at its "
-            "first call; it must create the same variables at every call."
-            .format(len(self._variables)))
-      count += 1
-      return replacement(count - 1, kwargs)
-
-    with tf.variable_creator_scope(creator):
-      loss = self._make_loss()
-    if count != len(self._variables):
-      raise ValueError(
-          "make_loss created {} variables, but {} at its first call. Build "
-          "the problem's Sonnet modules inside make_loss, so that they create "
-          "their variables at every call.".format(count, len(self._variables)))
-    return loss
-
-  def loss(self, x_values: Sequence[tf.Tensor]) -> tf.Tensor:
-    """Returns the loss with the optimizee variables replaced by `x_values`:
-    a scalar, or `[num_instances]` losses for several instances.
-
-    Args:
-      x_values: One `Tensor` per variable of `x`, shaped as it.
-    """
-    replacements = list(self._variables)
-    trainable_indices = [i for i, t in enumerate(self._trainable) if t]
-    for i, value in zip(trainable_indices, x_values):
-      replacements[i] = value
-    return self._call_with(lambda i, _: replacements[i])
-
-  def reset(self):
-    """Assigns fresh initial values, as `make_loss` draws them, to all
-    recorded variables."""
-    def assign_initial_value(i, kwargs):
-      initial_value = kwargs["initial_value"]
-      if callable(initial_value):
-        initial_value = initial_value()
-      self._variables[i].assign(initial_value)
-      return self._variables[i]
-
-    self._call_with(assign_initial_value)
-
-
-def _instance_scope(index: int) -> str:
-  """The name scope of instance `index` of a problem: `"instance_<index>"`."""
-  return "instance_{}".format(index)
-
-
-def _instances(make_loss: Callable[[], tf.Tensor],
-               num_instances: int) -> Callable[[], tf.Tensor]:
-  """`num_instances` independent instances of `make_loss`'s problem.
-
-  Each instance is a call of `make_loss` under its own name scope
-  (`instance_<i>/`), so it creates its own variables, draws its own initial
-  values and minibatches. The loss is the vector of the instances' losses,
-  `[num_instances]`: the gradient of its sum with respect to an instance's
-  variables is that of the instance's own loss.
-  """
-  def build():
-    losses = []
-    for i in range(num_instances):
-      with tf.name_scope(_instance_scope(i)):
-        losses.append(make_loss())
-    return tf.stack(losses)
-
-  return build
-
-
-def _instance_assignments(
-    net_assignments: Optional[Sequence[Tuple[str, Sequence[str]]]],
-    num_instances: int) -> Optional[List[Tuple[str, List[str]]]]:
-  """`net_assignments` in a single instance's variable names, given every
-  instance's variable of those names (instance by instance)."""
-  if net_assignments is None:
-    return None
-  return [(key, ["{}/{}".format(_instance_scope(i), name)
-                 for i in range(num_instances) for name in names])
-          for key, names in net_assignments]
-
-
 def _make_nets(variables: Sequence[tf.Variable],
                config: Dict[str, Dict[str, Any]],
                net_assignments: Optional[Sequence[Tuple[str, Sequence[str]]]],
@@ -284,10 +90,10 @@ def _make_nets(variables: Sequence[tf.Variable],
       raise ValueError("Default net_assignments can only be used if there is "
                        "a single net config; got nets {}.".format(list(config)))
     net_assignments = [(next(iter(config)),
-                        [_variable_name(v) for v in variables])]
+                        [optimizee.variable_name(v) for v in variables])]
     by_name = None
   else:
-    names = [_variable_name(v) for v in variables]
+    names = [optimizee.variable_name(v) for v in variables]
     by_name = collections.defaultdict(list)
     for i, name in enumerate(names):
       by_name[name].append(i)
@@ -320,7 +126,7 @@ def _make_nets(variables: Sequence[tf.Variable],
       nets[key] = networks.factory(**config[key])
     assignments.append((key, subset))
     logging.info("Net: %s, subset: %s", key,
-                 [_variable_name(variables[i]) for i in subset])
+                 [optimizee.variable_name(variables[i]) for i in subset])
   return assignments
 
 
@@ -369,154 +175,6 @@ class _Program:
 def _default_jit_compile() -> bool:
   """XLA on a GPU; on a CPU the plain graph measured faster."""
   return bool(tf.config.list_logical_devices("GPU"))
-
-
-def _join(tensors: Sequence[tf.Tensor], group: Sequence[int]) -> tf.Tensor:
-  """The tensors of `group` as one net input: a coordinatewise net sees the
-  coordinates of several variables at once, as one flat vector."""
-  if len(group) == 1:
-    return tensors[group[0]]
-  return tf.concat([tf.reshape(tensors[j], [-1]) for j in group], axis=0)
-
-
-def _split(joined: tf.Tensor, group: Sequence[int],
-           like: Sequence[tf.Tensor]) -> List[tf.Tensor]:
-  """Inverse of `_join`: one tensor per variable of `group`, shaped as in
-  `like`."""
-  if len(group) == 1:
-    return [joined]
-  sizes = [like[j].shape.num_elements() for j in group]
-  return [tf.reshape(part, like[j].shape)
-          for part, j in zip(tf.split(joined, sizes), group)]
-
-
-class _UnrolledOptimization:
-  """An optimizee, its optimizer nets and their states, unrolled in time.
-
-  Holds the RNN states and the final loss `fx` as non-trainable variables,
-  so that successive unrolls continue where the previous one stopped. A net
-  is called once per step on each group of its variables: a coordinatewise
-  net on all of them at once (one larger, faster call; the same result), any
-  other net on each variable separately.
-  """
-
-  def __init__(self, problem: _Problem, nets: Dict[str, networks.Network],
-               assignments: Sequence[Tuple[str, Sequence[int]]],
-               len_unroll: int, second_derivatives: bool):
-    self._problem = problem
-    # Only the nets assigned variables take part (and are trained).
-    self._nets = {key: nets[key] for key, _ in assignments}
-    # [(net key, [group of variable indices])].
-    self._groups = [
-        (key, [list(subset)] if nets[key].coordinatewise else
-         [[j] for j in subset])
-        for key, subset in assignments]
-    self._len_unroll = len_unroll
-    self._second_derivatives = second_derivatives
-
-    self._state = tree.map_structure(
-        lambda s: tf.Variable(s, trainable=False, name="state"),
-        self._initial_state())
-    # Create each net's variables now, outside any tf.function.
-    for (key, groups), state in zip(self._groups, self._state):
-      nets[key](tf.zeros_like(_join(problem.x, groups[0])),
-                tree.map_structure(tf.convert_to_tensor, state[0]))
-    self.fx = tf.Variable(tf.zeros([], dtype=problem.dtype),
-                          trainable=False, name="fx")
-    self.instance_fx = tf.Variable(
-        tf.zeros([problem.num_instances], dtype=problem.dtype),
-        trainable=False, name="instance_fx")
-
-  def _initial_state(self):
-    """`[[state of each group] for each net]`, zero."""
-    x = self._problem.x
-    return [[self._nets[key].initial_state_for_inputs(
-        _join(x, group), dtype=self._problem.dtype) for group in groups]
-            for key, groups in self._groups]
-
-  @property
-  def net_variables(self) -> List[tf.Variable]:
-    """The trainable variables of all nets, in a fixed order."""
-    return [v for key in sorted(self._nets)
-            for v in self._nets[key].trainable_variables]
-
-  def _time_step(self, t, fx_array, x, state):
-    """One optimization step: loss, gradients, updates (`while_loop` body)."""
-    with tf.GradientTape(watch_accessed_variables=False) as tape:
-      tape.watch(x)
-      fx = self._problem.loss(x)
-    gradients = tape.gradient(fx, x)
-    fx = tf.reduce_mean(fx)  # The mean over instances.
-    if not self._second_derivatives:
-      # As in the original paper: the meta-gradient does not flow through
-      # the optimizee's gradients. (Ops such as batch norm would not support
-      # second derivatives anyway.)
-      gradients = [tf.stop_gradient(g) for g in gradients]
-    fx_array = fx_array.write(t, fx)
-
-    x_next = list(x)
-    state_next = []
-    for (key, groups), net_state in zip(self._groups, state):
-      net_state_next = []
-      for group, s in zip(groups, net_state):
-        delta, s_next = self._nets[key](_join(gradients, group), s)
-        for j, delta_j in zip(group, _split(delta, group, x)):
-          x_next[j] = x_next[j] + delta_j
-        net_state_next.append(s_next)
-      state_next.append(net_state_next)
-    return t + 1, fx_array, x_next, state_next
-
-  def unroll(self):
-    """Unrolls `len_unroll` steps from the current values and states.
-
-    Returns:
-      `(loss, instance_fx_final, x_final, state_final)`: the meta-loss (sum
-      of the `len_unroll + 1` losses, each the mean over instances), each
-      instance's loss at the final values `[num_instances]`, the final values
-      and the final RNN states.
-    """
-    x = [tf.convert_to_tensor(v) for v in self._problem.x]
-    state = tree.map_structure(tf.convert_to_tensor, self._state)
-    fx_array = tf.TensorArray(self._problem.dtype, size=self._len_unroll + 1,
-                              element_shape=[])
-    _, fx_array, x_final, state_final = tf.while_loop(
-        cond=lambda t, *_: t < self._len_unroll,
-        body=self._time_step,
-        loop_vars=(tf.constant(0), fx_array, x, state),
-        maximum_iterations=self._len_unroll,
-        name="unroll")
-    instance_fx_final = tf.reshape(self._problem.loss(x_final),
-                                   [self._problem.num_instances])
-    fx_array = fx_array.write(self._len_unroll,
-                              tf.reduce_mean(instance_fx_final))
-    return (tf.reduce_sum(fx_array.stack()), instance_fx_final, x_final,
-            state_final)
-
-  def assign(self, instance_fx_final, x_final, state_final) -> tf.Tensor:
-    """Stores the results of an unroll as the current values and states;
-    returns the final loss, the mean over instances."""
-    for variable, value in zip(self._problem.x, x_final):
-      variable.assign(value)
-    tree.map_structure(lambda v, s: v.assign(s), self._state, state_final)
-    self.instance_fx.assign(instance_fx_final)
-    fx_final = tf.reduce_mean(instance_fx_final)
-    self.fx.assign(fx_final)
-    return fx_final
-
-  @property
-  def x(self) -> List[tf.Variable]:
-    """The optimizee variables, in creation order."""
-    return self._problem.x
-
-  def update(self) -> tf.Tensor:
-    """Unrolls, stores the results, and returns the final loss."""
-    return self.assign(*self.unroll()[1:])
-
-  def reset(self):
-    """Draws new problem variables and zeroes every RNN state."""
-    self._problem.reset()
-    tree.map_structure(lambda v, value: v.assign(value), self._state,
-                       self._initial_state())
 
 
 class _MetaAdam(tf.Module):
@@ -651,8 +309,8 @@ class MetaOptimizer:
     """Finds the optimizee variables and builds nets, states and unroll.
 
     Returns:
-      `(unrolled, jit_compile)`: the `_UnrolledOptimization` and whether its
-      programs are to be compiled with XLA.
+      `(unrolled, jit_compile)`: the `unroll.UnrolledOptimization` and
+      whether its programs are to be compiled with XLA.
     """
     if not tf.executing_eagerly():
       raise RuntimeError("meta_loss and meta_minimize build their own "
@@ -667,19 +325,20 @@ class MetaOptimizer:
       raise ValueError("num_instances must be a positive integer, got {!r}."
                        .format(num_instances))
     if num_instances > 1:
-      net_assignments = _instance_assignments(net_assignments, num_instances)
-    problem = _Problem(make_loss, num_instances)
+      net_assignments = optimizee.instance_assignments(net_assignments,
+                                                       num_instances)
+    problem = optimizee.Problem(make_loss, num_instances)
     logging.info("Optimizee variables: %s",
-                 [_variable_name(v) for v in problem.x])
+                 [optimizee.variable_name(v) for v in problem.x])
     logging.info("Problem variables: %s",
-                 [_variable_name(v) for v in problem.constants])
+                 [optimizee.variable_name(v) for v in problem.constants])
     assignments = _make_nets(problem.x, self._config, net_assignments,
                              self._nets)
-    unrolled = _UnrolledOptimization(problem, self._nets, assignments,
+    unrolled = unroll.UnrolledOptimization(problem, self._nets, assignments,
                                      len_unroll, second_derivatives)
     for key, net in self._nets.items():
       logging.info("Optimizer '%s' variables: %s", key,
-                   [_variable_name(v) for v in net.variables])
+                   [optimizee.variable_name(v) for v in net.variables])
     if jit_compile is None:
       jit_compile = _default_jit_compile()
     return unrolled, jit_compile

@@ -12,6 +12,7 @@ import tensorflow as tf
 
 import meta
 import networks
+import optimizee
 import problems
 
 JIT_MODES = [False, True]
@@ -576,7 +577,7 @@ def test_instances_have_their_own_variables_and_values():
   ops = meta.MetaOptimizer(**linear_net_config()).meta_loss(
       problems.quadratic(batch_size=2, num_dims=3), 1,
       num_instances=num_instances)
-  assert [meta._variable_name(v) for v in ops.x] == [  # pylint: disable=protected-access
+  assert [optimizee.variable_name(v) for v in ops.x] == [
       "instance_{}/x".format(i) for i in range(num_instances)]
   ops.reset()
   values = [v.numpy() for v in ops.x]
@@ -626,7 +627,7 @@ def test_instances_with_net_assignments():
   ops = optimizer.meta_minimize(
       problems.simple_multi_optimizer(), 2,
       net_assignments=[("cw", ["x_0"]), ("adam", ["x_1"])], num_instances=2)
-  assert [meta._variable_name(v) for v in ops.x] == [  # pylint: disable=protected-access
+  assert [optimizee.variable_name(v) for v in ops.x] == [
       "instance_0/x_0", "instance_0/x_1", "instance_1/x_0", "instance_1/x_1"]
   ops.reset()
   ops.step()
