@@ -49,6 +49,9 @@ flags.DEFINE_integer("num_coordinates", None,
                      "default 1280, the training configuration.")
 flags.DEFINE_integer("num_instances", 1, "Problem instances optimized "
                      "together (meta_loss's num_instances).")
+flags.DEFINE_boolean("rematerialize", False, "Recompute the unroll's "
+                     "activations in the meta-gradient instead of keeping "
+                     "them (meta_loss's rematerialize).")
 flags.DEFINE_string("data_dir", None, "Data folder of the MNIST and CIFAR "
                     "problems (see README).")
 flags.DEFINE_string("json", None,
@@ -132,6 +135,11 @@ def _time_epochs(ops, epoch_ops, num_unrolls: int, num_epochs: int):
       for _ in range(num_epochs)]
 
 
+def _peak_host_mb() -> float:
+  """The process's peak resident memory so far, in MiB."""
+  return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
 def _peak_device_mb():
   if not tf.config.list_logical_devices("GPU"):
     return None
@@ -152,7 +160,8 @@ def _benchmark(phase: str):
     ops = optimizer.meta_minimize(problem, FLAGS.unroll_length,
                                   net_assignments=net_assignments,
                                   jit_compile=jit_compile,
-                                  num_instances=FLAGS.num_instances)
+                                  num_instances=FLAGS.num_instances,
+                                  rematerialize=FLAGS.rematerialize)
     program, num_unrolls = ops.step, FLAGS.num_steps // FLAGS.unroll_length
   else:
     ops = optimizer.meta_loss(problem, 1, net_assignments=net_assignments,
@@ -160,6 +169,7 @@ def _benchmark(phase: str):
                               num_instances=FLAGS.num_instances)
     program, num_unrolls = ops.update, FLAGS.num_steps
 
+  start_host_mb = _peak_host_mb()
   compile_s, times = _time_epochs(ops, [program], num_unrolls,
                                   FLAGS.num_epochs)
   num_coordinates = sum(v.shape.num_elements() for v in ops.x)
@@ -175,6 +185,7 @@ def _benchmark(phase: str):
       "xla": program.uses_xla,
       "num_coordinates": num_coordinates,
       "num_instances": FLAGS.num_instances,
+      "rematerialize": FLAGS.rematerialize and phase == "train",
       "num_steps": FLAGS.num_steps,
       "unroll_length": FLAGS.unroll_length,
       "epochs": FLAGS.num_epochs,
@@ -188,8 +199,8 @@ def _benchmark(phase: str):
       "gflop_per_epoch": flops / 1e9,
       "gflop_per_s": flops / 1e9 / median,
       "compile_s": compile_s,
-      "peak_host_mb": resource.getrusage(
-          resource.RUSAGE_SELF).ru_maxrss / 1024,
+      "start_host_mb": start_host_mb,
+      "peak_host_mb": _peak_host_mb(),
       "peak_device_mb": _peak_device_mb(),
       "data": getattr(problem, "data_source", ""),
   }
@@ -202,8 +213,10 @@ def _report(result):
         "{instance_steps_per_s:.3g} instance-steps/s, "
         "{gflop_per_s:.2f} GFLOP/s of {gflop_per_epoch:.2f} GFLOP/epoch, "
         "compile {compile_s:.1f} s, peak host {peak_host_mb:.0f} MB, "
-        "{device}{xla_label}".format(
-            xla_label=" + XLA" if result["xla"] else "", **result))
+        "{device}{xla_label}{remat_label}".format(
+            xla_label=" + XLA" if result["xla"] else "",
+            remat_label=", rematerialized" if result["rematerialize"] else "",
+            **result))
 
 
 def main(argv):

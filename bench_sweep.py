@@ -41,6 +41,8 @@ flags.DEFINE_enum("xla", "auto", ["auto", "on", "off"],
                   "Compile with XLA: auto (on a GPU only), on or off.")
 flags.DEFINE_enum("device", "auto", ["auto", "cpu", "gpu"],
                   "Device to run on; auto is the GPU when there is one.")
+flags.DEFINE_boolean("rematerialize", False, "Rematerialize the unrolls "
+                     "(bench.py --rematerialize).")
 flags.DEFINE_integer("timeout_s", 1800, "Time limit of one point, seconds.")
 flags.DEFINE_string("output", None, "Markdown file to write the table to.")
 flags.DEFINE_string("json", None, "File to write the points to as JSON.")
@@ -97,6 +99,7 @@ def run_point(num_coordinates: int, unroll_length: int):
                "--num_steps={}".format(unroll_length),
                "--num_epochs={}".format(FLAGS.num_epochs),
                "--xla={}".format(FLAGS.xla), "--device={}".format(FLAGS.device),
+               "--rematerialize={}".format(FLAGS.rematerialize),
                "--json={}".format(json_path)]
     try:
       process = subprocess.run(command, capture_output=True, text=True,

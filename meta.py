@@ -305,7 +305,8 @@ class MetaOptimizer:
     return {"nets": dict(self._nets), "meta_adam": self._meta_adam}
 
   def _build(self, make_loss, len_unroll, net_assignments=None,
-             second_derivatives=False, jit_compile=None, num_instances=1):
+             second_derivatives=False, jit_compile=None, num_instances=1,
+             rematerialize=False):
     """Finds the optimizee variables and builds nets, states and unroll.
 
     Returns:
@@ -335,7 +336,8 @@ class MetaOptimizer:
     assignments = _make_nets(problem.x, self._config, net_assignments,
                              self._nets)
     unrolled = unroll.UnrolledOptimization(problem, self._nets, assignments,
-                                     len_unroll, second_derivatives)
+                                           len_unroll, second_derivatives,
+                                           rematerialize)
     for key, net in self._nets.items():
       logging.info("Optimizer '%s' variables: %s", key,
                    [optimizee.variable_name(v) for v in net.variables])
@@ -350,7 +352,8 @@ class MetaOptimizer:
                     Sequence[Tuple[str, Sequence[str]]]] = None,
                 second_derivatives: bool = False,
                 jit_compile: Optional[bool] = None,
-                num_instances: int = 1) -> MetaLoss:
+                num_instances: int = 1,
+                rematerialize: bool = False) -> MetaLoss:
     """Builds the unrolled optimization of `make_loss`.
 
     Args:
@@ -375,6 +378,12 @@ class MetaOptimizer:
           values and minibatches, and is optimized with the gradient of its
           own loss; a coordinatewise net sees all their coordinates in one
           call. `net_assignments` names the variables of one instance.
+      rematerialize: Whether the meta-gradient recomputes the unroll's
+          activations instead of keeping every step's (default `False`): the
+          same losses and meta-gradients, with much less memory for a slower
+          backward pass. Only the values and RNN states at the start of
+          segments of about `sqrt(len_unroll)` steps are kept; the backward
+          pass reruns each segment, then recomputes each of its steps.
 
     Returns:
       `MetaLoss(loss, update, reset, fx, x)`: `loss()` returns the meta-loss
@@ -392,7 +401,8 @@ class MetaOptimizer:
     """
     unrolled, jit_compile = self._build(make_loss, len_unroll,
                                         net_assignments, second_derivatives,
-                                        jit_compile, num_instances)
+                                        jit_compile, num_instances,
+                                        rematerialize)
     return _with_instance_fx(MetaLoss(
         loss=_Program(lambda: unrolled.unroll()[0], "loss", jit_compile),
         update=_Program(unrolled.update, "update", jit_compile),
@@ -412,7 +422,8 @@ class MetaOptimizer:
       len_unroll: Number of optimization steps per unroll.
       learning_rate: Learning rate of the Adam optimizer training the nets.
       **kwargs: Further arguments of `meta_loss` (`net_assignments`,
-          `second_derivatives`, `jit_compile`, `num_instances`).
+          `second_derivatives`, `jit_compile`, `num_instances`,
+          `rematerialize`).
 
     Returns:
       `MetaStep(step, update, reset, fx, x)`: `step()` does what `update()`

@@ -42,6 +42,10 @@ flags.DEFINE_boolean("second_derivatives", False, "Use second derivatives.")
 flags.DEFINE_integer("num_instances", 1,
                      "Problem instances optimized together per meta-step "
                      "(the meta-loss is their mean).")
+flags.DEFINE_boolean("rematerialize", False,
+                     "Recompute each unroll step's activations in the "
+                     "meta-gradient instead of keeping them: the same "
+                     "training with much less memory, for a slower step.")
 flags.DEFINE_boolean("resume", False,
                      "Continue the run checkpointed in --save_path.")
 flags.DEFINE_integer("checkpoint_period", 100,
@@ -104,6 +108,7 @@ def main(argv):
         unroll_length=FLAGS.unroll_length, learning_rate=FLAGS.learning_rate,
         second_derivatives=FLAGS.second_derivatives,
         num_instances=FLAGS.num_instances,
+        rematerialize=FLAGS.rematerialize,
         schedule=training.Schedule(
             **{name: FLAGS[name].value for name in _SCHEDULE_FLAGS}),
         save_path=FLAGS.save_path, resume=FLAGS.resume,

@@ -308,7 +308,7 @@ def meta_train(problem, net_config: Dict[str, Any],
                    Sequence[Tuple[str, Sequence[str]]]] = None, *,
                num_steps: int = 100, unroll_length: int = 20,
                learning_rate: float = 0.001, second_derivatives: bool = False,
-               num_instances: int = 1,
+               num_instances: int = 1, rematerialize: bool = False,
                schedule: Schedule = DEFAULT_SCHEDULE,
                save_path: Optional[str] = None, resume: bool = False,
                run_config: Optional[Dict[str, Any]] = None,
@@ -327,6 +327,8 @@ def meta_train(problem, net_config: Dict[str, Any],
         optimizee's gradients.
     num_instances: Problem instances optimized together per meta-step; an
         epoch's final loss is their mean.
+    rematerialize: Whether the meta-gradient recomputes the unroll's
+        activations instead of keeping them (less memory, same result).
     schedule: When to log, evaluate, checkpoint and stop.
     save_path: Folder for the best optimizer (`<net key>.l2l`), the
         checkpoints and `run.json`; it must not exist unless `resume`.
@@ -371,7 +373,7 @@ def meta_train(problem, net_config: Dict[str, Any],
   ops = optimizer.meta_minimize(
       problem, unroll_length, learning_rate=learning_rate,
       net_assignments=net_assignments, second_derivatives=second_derivatives,
-      num_instances=num_instances)
+      num_instances=num_instances, rematerialize=rematerialize)
   state = _State(optimizer, save_path)
   summary_writer = tf.summary.create_file_writer(logdir) if logdir else None
   run = _Run(optimizer, ops, state, num_steps // unroll_length, schedule,

@@ -9,7 +9,8 @@ between unrolls. `meta.MetaOptimizer` builds one per `meta_loss` call and
 differentiates its meta-loss to train the nets.
 """
 
-from typing import Dict, List, Sequence, Tuple
+import math
+from typing import Dict, List, Optional, Sequence, Tuple
 
 import tensorflow as tf
 import tree
@@ -37,6 +38,11 @@ def _split(joined: tf.Tensor, group: Sequence[int],
           for part, j in zip(tf.split(joined, sizes), group)]
 
 
+def _or_zeros(gradient: Optional[tf.Tensor], like: tf.Tensor) -> tf.Tensor:
+  """`gradient`, or zeros shaped as `like` for a missing (`None`) one."""
+  return tf.zeros_like(like) if gradient is None else gradient
+
+
 class UnrolledOptimization:
   """An optimizee, its optimizer nets and their states, unrolled in time.
 
@@ -45,12 +51,17 @@ class UnrolledOptimization:
   is called once per step on each group of its variables: a coordinatewise
   net on all of them at once (one larger, faster call; the same result), any
   other net on each variable separately.
+
+  Rematerialized, the unroll keeps for its backward pass only the values
+  and RNN states at the start of segments of about `sqrt(len_unroll)`
+  steps, and the backward pass recomputes the steps' activations from them.
   """
 
   def __init__(self, problem: optimizee.Problem,
                nets: Dict[str, networks.Network],
                assignments: Sequence[Tuple[str, Sequence[int]]],
-               len_unroll: int, second_derivatives: bool):
+               len_unroll: int, second_derivatives: bool,
+               rematerialize: bool = False):
     self._problem = problem
     # Only the nets assigned variables take part (and are trained).
     self._nets = {key: nets[key] for key, _ in assignments}
@@ -61,6 +72,7 @@ class UnrolledOptimization:
         for key, subset in assignments]
     self._len_unroll = len_unroll
     self._second_derivatives = second_derivatives
+    self._rematerialize = rematerialize
 
     self._state = tree.map_structure(
         lambda s: tf.Variable(s, trainable=False, name="state"),
@@ -88,8 +100,13 @@ class UnrolledOptimization:
     return [v for key in sorted(self._nets)
             for v in self._nets[key].trainable_variables]
 
-  def _time_step(self, t, fx_array, x, state):
-    """One optimization step: loss, gradients, updates (`while_loop` body)."""
+  def _time_step(self, x, state):
+    """One optimization step from values `x` and RNN states `state`.
+
+    Returns:
+      `(fx, x_next, state_next)`: the loss at `x` (the mean over instances),
+      and the values and states after the nets' updates.
+    """
     with tf.GradientTape(watch_accessed_variables=False) as tape:
       tape.watch(x)
       fx = self._problem.loss(x)
@@ -100,7 +117,6 @@ class UnrolledOptimization:
       # the optimizee's gradients. (Ops such as batch norm would not support
       # second derivatives anyway.)
       gradients = [tf.stop_gradient(g) for g in gradients]
-    fx_array = fx_array.write(t, fx)
 
     x_next = list(x)
     state_next = []
@@ -112,7 +128,7 @@ class UnrolledOptimization:
           x_next[j] = x_next[j] + delta_j
         net_state_next.append(s_next)
       state_next.append(net_state_next)
-    return t + 1, fx_array, x_next, state_next
+    return fx, x_next, state_next
 
   def unroll(self):
     """Unrolls `len_unroll` steps from the current values and states.
@@ -125,20 +141,183 @@ class UnrolledOptimization:
     """
     x = [tf.convert_to_tensor(v) for v in self._problem.x]
     state = tree.map_structure(tf.convert_to_tensor, self._state)
-    fx_array = tf.TensorArray(self._problem.dtype, size=self._len_unroll + 1,
-                              element_shape=[])
-    _, fx_array, x_final, state_final = tf.while_loop(
-        cond=lambda t, *_: t < self._len_unroll,
-        body=self._time_step,
-        loop_vars=(tf.constant(0), fx_array, x, state),
-        maximum_iterations=self._len_unroll,
-        name="unroll")
-    instance_fx_final = tf.reshape(self._problem.loss(x_final),
-                                   [self._problem.num_instances])
+    if self._rematerialize:
+      return self._rematerialized_unroll(x, state)
+    fx_array, x_final, state_final, _ = self._steps(
+        0, self._len_unroll, self._len_unroll, self._fx_array(), x, state)
+    return self._last_loss(fx_array, x_final, state_final)
+
+  def _fx_array(self) -> tf.TensorArray:
+    """An array for the `len_unroll + 1` losses of an unroll."""
+    return tf.TensorArray(self._problem.dtype, size=self._len_unroll + 1,
+                          element_shape=[])
+
+  def _instance_losses(self, x) -> tf.Tensor:
+    """Each instance's loss at values `x`, `[num_instances]`."""
+    return tf.reshape(self._problem.loss(x), [self._problem.num_instances])
+
+  def _last_loss(self, fx_array, x_final, state_final):
+    """Adds the loss at the final values: `unroll`'s results."""
+    instance_fx_final = self._instance_losses(x_final)
     fx_array = fx_array.write(self._len_unroll,
                               tf.reduce_mean(instance_fx_final))
     return (tf.reduce_sum(fx_array.stack()), instance_fx_final, x_final,
             state_final)
+
+  def _flat(self, x, state) -> List[tf.Tensor]:
+    """The values, then the flattened RNN states."""
+    return list(x) + tree.flatten(state)
+
+  def _unflat(self, flat):
+    """Inverse of `_flat`: `(x, state)`."""
+    num_x = len(self._problem.x)
+    return (list(flat[:num_x]),
+            tree.unflatten_as(self._state, list(flat[num_x:])))
+
+  def _input_arrays(self, size: int, x, state) -> List[tf.TensorArray]:
+    """Arrays for `size` steps' inputs (see `_flat`), shaped as `x, state`."""
+    return [tf.TensorArray(t.dtype, size=size, element_shape=t.shape)
+            for t in self._flat(x, state)]
+
+  def _steps(self, first, num_steps, max_steps: int, fx_array, x, state,
+             inputs=()):
+    """Runs `num_steps` steps from step `first` in a `tf.while_loop`.
+
+    Args:
+      first: The index of the first step.
+      num_steps: How many steps to run, at most `max_steps`.
+      max_steps: The loop's `maximum_iterations`.
+      fx_array: Array of the unroll's losses; step `t` writes its loss at `t`.
+      x: The values at the first step.
+      state: The RNN states at the first step.
+      inputs: Empty, or `_input_arrays` in which step `first + i` writes its
+          inputs at `i`.
+
+    Returns:
+      `(fx_array, x, state, inputs)` after the steps.
+    """
+    def body(t, fx_array, inputs, x, state):
+      inputs = [a.write(t - first, v)
+                for a, v in zip(inputs, self._flat(x, state))]
+      fx, x_next, state_next = self._time_step(x, state)
+      return t + 1, fx_array.write(t, fx), inputs, x_next, state_next
+
+    _, fx_array, inputs, x, state = tf.while_loop(
+        cond=lambda t, *_: t < first + num_steps,
+        body=body,
+        loop_vars=(tf.convert_to_tensor(first), fx_array, list(inputs), x,
+                   state),
+        maximum_iterations=max_steps,
+        name="unroll")
+    return fx_array, x, state, inputs
+
+  def _rematerialized_unroll(self, x, state):
+    """`unroll`, its backward pass recomputing the steps' activations.
+
+    A `tf.custom_gradient` of the values, the states and the trainable
+    variables read (the nets' weights). The unroll runs in segments of about
+    `sqrt(len_unroll)` steps and keeps only each segment's first values and
+    RNN states. The backward pass goes through the segments in reverse: it
+    reruns the segment, keeping each step's values and states, then
+    recomputes each step under a tape, last to first, and chains the
+    vector-Jacobian products. It holds the segments' first inputs, one
+    segment's inputs and one step's activations at a time
+    (`parallel_iterations=1`: steps recomputed at once would each hold
+    their activations). Keeping every step's inputs instead would hold
+    `len_unroll` RNN states, most of the memory of a large problem.
+    """
+    len_unroll = self._len_unroll
+    segment_length = math.ceil(math.sqrt(len_unroll))
+    num_segments = math.ceil(len_unroll / segment_length)
+
+    def num_steps(i):
+      """The number of steps of segment `i`."""
+      return tf.minimum(segment_length, len_unroll - i * segment_length)
+
+    def segment_steps(i, fx_array, x, state, inputs=()):
+      """`_steps` of segment `i`: `(fx_array, x, state, inputs)`."""
+      return self._steps(i * segment_length, num_steps(i), segment_length,
+                         fx_array, x, state, inputs)
+
+    @tf.custom_gradient
+    def rematerialized_unroll(*flat):
+      def forward(i, fx_array, starts, x, state):
+        starts = [a.write(i, v) for a, v in zip(starts, self._flat(x, state))]
+        fx_array, x, state, _ = segment_steps(i, fx_array, x, state)
+        return i + 1, fx_array, starts, x, state
+
+      x, state = self._unflat(flat)
+      _, fx_array, starts, x_final, state_final = tf.while_loop(
+          cond=lambda i, *_: i < num_segments,
+          body=forward,
+          loop_vars=(tf.constant(0), self._fx_array(),
+                     self._input_arrays(num_segments, x, state), x, state),
+          maximum_iterations=num_segments,
+          name="segments")
+      loss, instance_fx_final, x_final, state_final = self._last_loss(
+          fx_array, x_final, state_final)
+      outputs = (loss, instance_fx_final, *self._flat(x_final, state_final))
+
+      def gradient(*output_gradients, variables=()):
+        d_loss, d_instance_fx_final, *d_flat = [
+            _or_zeros(d, v) for d, v in zip(output_gradients, outputs)]
+        # The final losses enter `loss` (their mean) and `instance_fx_final`.
+        with tf.GradientTape(watch_accessed_variables=False) as tape:
+          tape.watch(x_final)
+          instance_fx = self._instance_losses(x_final)
+        d_x = tape.gradient(
+            instance_fx, x_final,
+            output_gradients=(d_loss / self._problem.num_instances +
+                              d_instance_fx_final))
+        d_flat[:len(d_x)] = [d + g for d, g in zip(d_flat, d_x)]
+        # Problem variables are constants; the nets' weights are trainable.
+        trainable = [v for v in variables if v.trainable]
+
+        def step_backward(t, inputs, d_flat, d_variables):
+          step_inputs = [a.read(t) for a in inputs]
+          with tf.GradientTape(watch_accessed_variables=False) as tape:
+            tape.watch(step_inputs + trainable)
+            fx, x_next, state_next = self._time_step(
+                *self._unflat(step_inputs))
+          gradients = [tf.convert_to_tensor(g) for g in tape.gradient(
+              [fx] + self._flat(x_next, state_next), step_inputs + trainable,
+              output_gradients=[d_loss] + d_flat,
+              unconnected_gradients=tf.UnconnectedGradients.ZERO)]
+          d_variables = [a + g for a, g in zip(
+              d_variables, gradients[len(step_inputs):])]
+          return t - 1, inputs, gradients[:len(step_inputs)], d_variables
+
+        def segment_backward(i, d_flat, d_variables):
+          x, state = self._unflat([a.read(i) for a in starts])
+          # Reruns the segment for its steps' inputs (not its losses).
+          _, _, _, inputs = segment_steps(
+              i, self._fx_array(), x, state,
+              self._input_arrays(segment_length, x, state))
+          _, _, d_flat, d_variables = tf.while_loop(
+              cond=lambda t, *_: t >= 0,
+              body=step_backward,
+              loop_vars=(num_steps(i) - 1, inputs, d_flat, d_variables),
+              parallel_iterations=1,
+              maximum_iterations=segment_length,
+              name="steps_backward")
+          return i - 1, d_flat, d_variables
+
+        _, d_flat, d_variables = tf.while_loop(
+            cond=lambda i, *_: i >= 0,
+            body=segment_backward,
+            loop_vars=(tf.constant(num_segments - 1), d_flat,
+                       [tf.zeros_like(v) for v in trainable]),
+            parallel_iterations=1,
+            maximum_iterations=num_segments,
+            name="segments_backward")
+        d_trainable = dict(zip((v.ref() for v in trainable), d_variables))
+        return d_flat, [d_trainable.get(v.ref()) for v in variables]
+
+      return outputs, gradient
+
+    loss, instance_fx_final, *flat_final = rematerialized_unroll(
+        *self._flat(x, state))
+    return (loss, instance_fx_final, *self._unflat(flat_final))
 
   def assign(self, instance_fx_final, x_final, state_final) -> tf.Tensor:
     """Stores the results of an unroll as the current values and states;

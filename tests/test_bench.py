@@ -77,6 +77,11 @@ def test_num_instances_multiplies_the_work():
       3 * problems.quadratic().forward_flops, "train", 2, 2) / 1e9)
 
 
+def test_rematerialize_is_reported():
+  assert quadratic_train_report("--rematerialize")["rematerialize"] is True
+  assert quadratic_train_report()["rematerialize"] is False
+
+
 def test_num_coordinates_sizes_the_quadratic():
   report = quadratic_train_report("--num_coordinates=300")
   assert report["num_coordinates"] == 300

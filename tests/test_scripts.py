@@ -442,3 +442,16 @@ def test_num_instances_must_be_positive(tmp_path):
   for script in ("train.py", "evaluate.py"):
     assert_one_line_error(run(script, "--num_instances=0"), script,
                           "--num_instances must be at least 1")
+
+
+def test_train_rematerialized_prints_the_same_errors(tmp_path):
+  """--rematerialize changes the memory, not the training."""
+  outputs = []
+  for extra in ([], ["--rematerialize"]):
+    result = run("train.py", "--problem=quadratic", "--num_steps=20",
+                 "--unroll_length=10", "--num_epochs=4", "--log_period=2",
+                 "--evaluation_period=2", "--evaluation_epochs=1",
+                 "--seed=3", *extra)
+    assert result.returncode == 0, result.stderr
+    outputs.append(log_mean_final_errors(result.stdout))
+  assert len(outputs[0]) == 4 and outputs[0] == outputs[1]
