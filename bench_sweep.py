@@ -4,6 +4,8 @@
 
     python bench_sweep.py --coordinates=1e3,1e4,1e5,1e6,1e7 \\
         --unroll_lengths=5,20,100 --output=sweep.md
+    python bench_sweep.py --instances=1,16,128,1024 --problem=quadratic \\
+        --unroll_lengths=20 --output=instances.md
 
 Each point runs `bench.py --problem=quadratic` in its own process (so that
 its peak memory is its own) on `num_coordinates / 10` quadratics of 10
@@ -16,6 +18,10 @@ On the CPU, a point whose predicted memory (extrapolated from the largest
 point measured at the same unroll length) exceeds the available memory is
 not run: it is reported as not fitting, and so are the larger ones. A point
 that fails (on the GPU: out of memory) is reported with its last error line.
+
+With `--instances`, the sweep is over the number of problem instances
+optimized together (`bench.py --num_instances`) on `--problem` at its
+training size, and the table gives instance-steps per second.
 """
 
 import json
@@ -36,6 +42,11 @@ FLAGS = flags.FLAGS
 flags.DEFINE_list("coordinates", ["1e3", "1e4", "1e5", "1e6", "1e7"],
                   "Optimizee sizes (multiples of 10).")
 flags.DEFINE_list("unroll_lengths", ["5", "20", "100"], "Unroll lengths.")
+flags.DEFINE_list("instances", None, "Sweep over these numbers of problem "
+                  "instances instead of --coordinates.")
+flags.DEFINE_enum("problem", "quadratic", ["quadratic", "mnist"],
+                  "Problem of an --instances sweep.")
+flags.DEFINE_string("data_dir", None, "Data folder of --problem=mnist.")
 flags.DEFINE_integer("num_epochs", 2, "Timed epochs (unrolls) per point.")
 flags.DEFINE_enum("xla", "auto", ["auto", "on", "off"],
                   "Compile with XLA: auto (on a GPU only), on or off.")
@@ -88,13 +99,12 @@ def predicted_mb(measured, num_coordinates: int) -> float:
   return mb_large + per_coordinate * (num_coordinates - n_large)
 
 
-def run_point(num_coordinates: int, unroll_length: int):
-  """Runs bench.py for one point; returns its result dict, or the last line
-  of its error output if it failed."""
+def run_point(unroll_length: int, *args: str):
+  """Runs bench.py for one point, with further arguments `args`; returns its
+  result dict, or the last line of its error output if it failed."""
   with tempfile.TemporaryDirectory() as folder:
     json_path = os.path.join(folder, "point.json")
-    command = [sys.executable, _BENCH, "--problem=quadratic", "--phases=train",
-               "--num_coordinates={}".format(num_coordinates),
+    command = [sys.executable, _BENCH, "--phases=train", *args,
                "--unroll_length={}".format(unroll_length),
                "--num_steps={}".format(unroll_length),
                "--num_epochs={}".format(FLAGS.num_epochs),
@@ -133,7 +143,8 @@ def sweep(coordinates, unroll_lengths):
         result = "does not fit: {:.0f} MB predicted, {:.0f} MB available".format(
             need, have)
       else:
-        result = run_point(num_coordinates, unroll_length)
+        result = run_point(unroll_length, "--problem=quadratic",
+                           "--num_coordinates={}".format(num_coordinates))
       if isinstance(result, dict):
         measured.append((num_coordinates, result["peak_host_mb"]))
       else:
@@ -141,6 +152,45 @@ def sweep(coordinates, unroll_lengths):
       rows.append((num_coordinates, unroll_length, result))
       print(format_row(rows[-1]), flush=True)
   return rows
+
+
+def sweep_instances(instances, unroll_lengths):
+  """Runs `--problem` with each number of instances; returns rows
+  `(num_instances, unroll_length, result dict or reason string)`."""
+  rows = []
+  for unroll_length in unroll_lengths:
+    for num_instances in instances:
+      args = ["--problem=" + FLAGS.problem,
+              "--num_instances={}".format(num_instances)]
+      if FLAGS.data_dir:
+        args.append("--data_dir=" + FLAGS.data_dir)
+      rows.append((num_instances, unroll_length,
+                   run_point(unroll_length, *args)))
+      print(format_instances_row(rows[-1]), flush=True)
+  return rows
+
+
+_INSTANCES_HEADER = ("| instances | unroll | s per unroll | instance-steps "
+                     "per s | ms per instance-step | peak host MB | device |\n"
+                     "|---:|---:|---:|---:|---:|---:|---|")
+
+
+def format_instances_row(row) -> str:
+  """One Markdown table row of an `--instances` sweep point."""
+  num_instances, unroll_length, result = row
+  if not isinstance(result, dict):
+    return "| {} | {} | {} | | | | |".format(num_instances, unroll_length,
+                                            result)
+  return "| {} | {} | {:.3g} | {:.4g} | {:.3g} | {:.0f} | {}{} |".format(
+      num_instances, unroll_length, result["epoch_s_median"],
+      result["instance_steps_per_s"], 1e3 / result["instance_steps_per_s"],
+      result["peak_host_mb"], result["device"],
+      _labels(result))
+
+
+def _labels(result) -> str:
+  return ((" + XLA" if result["xla"] else "") +
+          (", rematerialized" if result["rematerialize"] else ""))
 
 
 _HEADER = ("| coordinates | unroll | s per unroll | ns per coordinate-step | "
@@ -160,7 +210,7 @@ def format_row(row) -> str:
       num_coordinates, unroll_length, result["epoch_s_median"],
       result["epoch_s_median"] / steps * 1e9, result["peak_host_mb"],
       "" if device_mb is None else "{:.0f}".format(device_mb),
-      result["device"], " + XLA" if result["xla"] else "")
+      result["device"], _labels(result))
 
 
 def main(argv):
@@ -171,13 +221,22 @@ def main(argv):
     raise cli.UsageError("--coordinates must be multiples of 10, got {}."
                          .format(",".join(FLAGS.coordinates)))
   cli.check_positive_flags(FLAGS, ("num_epochs", "timeout_s"))
-  print(_HEADER, flush=True)
-  rows = sweep(coordinates, unroll_lengths)
+  if FLAGS.instances:
+    size_key, header, format_function = (
+        "num_instances", _INSTANCES_HEADER, format_instances_row)
+    print(header, flush=True)
+    rows = sweep_instances(_parse_sizes(FLAGS.instances, "instances"),
+                           unroll_lengths)
+  else:
+    size_key, header, format_function = (
+        "num_coordinates", _HEADER, format_row)
+    print(header, flush=True)
+    rows = sweep(coordinates, unroll_lengths)
   if FLAGS.output:
-    table = "\n".join([_HEADER] + [format_row(row) for row in rows]) + "\n"
-    fileio.write_atomically(FLAGS.output, table.encode())
+    table = "\n".join([header] + [format_function(row) for row in rows])
+    fileio.write_atomically(FLAGS.output, (table + "\n").encode())
   if FLAGS.json:
-    points = [{"num_coordinates": n, "unroll_length": u, "result": r}
+    points = [{size_key: n, "unroll_length": u, "result": r}
               for n, u, r in rows]
     fileio.write_atomically(FLAGS.json, json.dumps(points, indent=1).encode())
 

@@ -122,6 +122,25 @@ def test_sweep_smoke_run(tmp_path):
         seconds / (num_coordinates * 2) * 1e9, rel=0.01)
 
 
+def test_instances_sweep(tmp_path):
+  table = tmp_path / "instances.md"
+  result = subprocess.run(
+      [sys.executable, os.path.join(REPO, "bench_sweep.py"),
+       "--instances=1,3", "--unroll_lengths=2", "--num_epochs=1",
+       "--output=" + str(table)], cwd=REPO, capture_output=True, text=True,
+      timeout=300)
+  assert result.returncode == 0, result.stderr
+  rows = table.read_text().splitlines()
+  assert rows[0].startswith("| instances | unroll | s per unroll | "
+                            "instance-steps per s |")
+  for row, num_instances in zip(rows[2:], (1, 3)):
+    cells = [c.strip() for c in row.split("|")[1:-1]]
+    assert cells[:2] == [str(num_instances), "2"]
+    # Instance-steps per second: the instances' 2 steps in one unroll.
+    assert float(cells[3]) == pytest.approx(
+        num_instances * 2 / float(cells[2]), rel=0.01)
+
+
 def test_sweep_bad_input():
   result = subprocess.run(
       [sys.executable, os.path.join(REPO, "bench_sweep.py"),
