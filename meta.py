@@ -11,6 +11,10 @@ The optimizee's variables are found and replaced with
 `tf.variable_creator_scope`: `make_loss` is called once to record the
 variables it creates, and again inside the unroll with every trainable
 variable replaced, in creation order, by the optimizee's current value.
+
+Called inside the `scope()` of a `tf.distribute` strategy (`MirroredStrategy`,
+`MultiWorkerMirroredStrategy`), the programs run on every replica (see
+`replicated.py`).
 """
 
 import collections
@@ -22,6 +26,8 @@ import tensorflow as tf
 
 import networks
 import optimizee
+import programs
+import replicated
 import unroll
 import update_rules
 
@@ -57,11 +63,6 @@ DEFAULT_NET_CONFIG = {
         "preprocess_options": {"k": 5},
         "scale": 0.01,
     }}
-
-# Errors by which a `tf.function` compiled with XLA reports, at its first
-# call, ops that XLA cannot compile.
-_XLA_ERRORS = (tf.errors.InvalidArgumentError, tf.errors.UnimplementedError)
-
 
 def _make_nets(variables: Sequence[tf.Variable],
                config: Dict[str, Dict[str, Any]],
@@ -128,53 +129,6 @@ def _make_nets(variables: Sequence[tf.Variable],
     logging.info("Net: %s, subset: %s", key,
                  [optimizee.variable_name(variables[i]) for i in subset])
   return assignments
-
-
-class _Program:
-  """A zero-argument TensorFlow program, compiled with XLA where it can be.
-
-  The function is traced once into a `tf.function`. With XLA, the first call
-  compiles it; if XLA cannot compile an op of it, that call runs the plain
-  `tf.function` instead, with a log line, and so do later calls.
-  """
-
-  def __init__(self, function: Callable[[], Any], name: str,
-               jit_compile: bool):
-    self._name = name
-    self._graph = tf.function(function)
-    self._xla = tf.function(function, jit_compile=True) if jit_compile else None
-    self._xla_verified = False
-
-  @property
-  def name(self) -> str:
-    """`"step"`, `"update"` or `"loss"`: which program of `meta_loss` or
-    `meta_minimize` this is."""
-    return self._name
-
-  @property
-  def uses_xla(self) -> bool:
-    """Whether calls run the XLA-compiled program."""
-    return self._xla is not None
-
-  def __call__(self):
-    if self._xla is None:
-      return self._graph()
-    if self._xla_verified:
-      return self._xla()
-    try:
-      result = self._xla()
-    except _XLA_ERRORS as e:
-      logging.warning("XLA cannot compile %s, which runs without XLA: %s",
-                      self._name, str(e).strip().splitlines()[0])
-      self._xla = None
-      return self._graph()
-    self._xla_verified = True
-    return result
-
-
-def _default_jit_compile() -> bool:
-  """XLA on a GPU; on a CPU the plain graph measured faster."""
-  return bool(tf.config.list_logical_devices("GPU"))
 
 
 class _MetaAdam(tf.Module):
@@ -287,7 +241,8 @@ class MetaOptimizer:
   def skipped_steps(self) -> int:
     """How many `step()` calls of the last `meta_minimize` skipped the Adam
     step because the meta-loss or the meta-gradient was not finite."""
-    return 0 if self._meta_adam is None else int(self._meta_adam.skipped)
+    return (0 if self._meta_adam is None else
+            int(self._meta_adam.skipped.numpy()))
 
   def checkpoint_items(self) -> Dict[str, Any]:
     """What a `tf.train.Checkpoint` must hold to resume meta-training.
@@ -310,13 +265,20 @@ class MetaOptimizer:
     """Finds the optimizee variables and builds nets, states and unroll.
 
     Returns:
-      `(unrolled, jit_compile)`: the `unroll.UnrolledOptimization` and
-      whether its programs are to be compiled with XLA.
+      `(unrolled, jit_compile, strategy)`: the
+      `unroll.UnrolledOptimization`, whether its programs are to be compiled
+      with XLA, and the `tf.distribute` strategy whose scope it was built
+      in, or `None`.
     """
     if not tf.executing_eagerly():
       raise RuntimeError("meta_loss and meta_minimize build their own "
                          "tf.functions; call them eagerly, not inside a "
                          "tf.function.")
+    if (tf.distribute.has_strategy() and
+        not tf.distribute.in_cross_replica_context()):
+      raise RuntimeError("meta_loss and meta_minimize run their programs on "
+                         "every replica; call them inside strategy.scope(), "
+                         "not inside strategy.run.")
     if (not isinstance(len_unroll, int) or isinstance(len_unroll, bool) or
         len_unroll < 1):
       raise ValueError("len_unroll must be a positive integer, got {!r}."
@@ -342,8 +304,19 @@ class MetaOptimizer:
       logging.info("Optimizer '%s' variables: %s", key,
                    [optimizee.variable_name(v) for v in net.variables])
     if jit_compile is None:
-      jit_compile = _default_jit_compile()
-    return unrolled, jit_compile
+      jit_compile = programs.default_jit_compile()
+    strategy = (tf.distribute.get_strategy() if tf.distribute.has_strategy()
+                else None)
+    if strategy is not None:
+      outside = [optimizee.variable_name(v) for v in unrolled.net_variables
+                 if not strategy.extended.variable_created_in_scope(v)]
+      if outside:
+        raise ValueError(
+            "The nets' variables {} were created outside this strategy's "
+            "scope and cannot be mirrored; create the MetaOptimizer and call "
+            "meta_loss/meta_minimize in the same strategy.scope()."
+            .format(outside))
+    return unrolled, jit_compile, strategy
 
   def meta_loss(self,
                 make_loss: Callable[[], tf.Tensor],
@@ -399,13 +372,20 @@ class MetaOptimizer:
       ValueError: For a bad `len_unroll`, `num_instances`, `make_loss` or
           `net_assignments`.
     """
-    unrolled, jit_compile = self._build(make_loss, len_unroll,
-                                        net_assignments, second_derivatives,
-                                        jit_compile, num_instances,
-                                        rematerialize)
+    unrolled, jit_compile, strategy = self._build(
+        make_loss, len_unroll, net_assignments, second_derivatives,
+        jit_compile, num_instances, rematerialize)
+    if strategy is not None:
+      programs_of = replicated.Replicated(strategy, unrolled)
+      return _with_instance_fx(MetaLoss(
+          loss=programs_of.program("loss", jit_compile),
+          update=programs_of.program("update", jit_compile),
+          reset=programs_of.reset(), fx=unrolled.fx, x=unrolled.x),
+                               unrolled.instance_fx)
     return _with_instance_fx(MetaLoss(
-        loss=_Program(lambda: unrolled.unroll()[0], "loss", jit_compile),
-        update=_Program(unrolled.update, "update", jit_compile),
+        loss=programs.Program(lambda: unrolled.unroll()[0], "loss",
+                              jit_compile),
+        update=programs.Program(unrolled.update, "update", jit_compile),
         reset=tf.function(unrolled.reset),
         fx=unrolled.fx,
         x=unrolled.x), unrolled.instance_fx)
@@ -430,14 +410,31 @@ class MetaOptimizer:
       does and also one Adam step of the meta-loss gradient on the nets'
       variables (what TF1's `sess.run([update, step])` did), returning the
       unroll's final loss; the other fields are those of `meta_loss`.
+
+      Built inside a `tf.distribute` strategy's `scope()`, every program runs
+      on each replica, which optimizes its own `num_instances` instances:
+      each variable of `x`, and `fx`, is per-replica (synchronized on read;
+      `.values` holds one variable per replica, and reading it gives the
+      mean over the replicas, a collective that every worker must make), the
+      nets are mirrored, `step()` applies the meta-gradient averaged over
+      the replicas, and `step()`, `update()` and `loss()` return means over
+      the replicas.
     """
-    unrolled, jit_compile = self._build(make_loss, len_unroll, **kwargs)
+    unrolled, jit_compile, strategy = self._build(make_loss, len_unroll,
+                                                  **kwargs)
     net_variables = unrolled.net_variables
     optimizer = _MetaAdam(net_variables, learning_rate)
     self._meta_adam = optimizer
     if not net_variables:
       logging.info("No optimizer net has trainable variables: step() only "
                    "unrolls.")
+    if strategy is not None:
+      programs_of = replicated.Replicated(strategy, unrolled, optimizer)
+      return _with_instance_fx(MetaStep(
+          step=programs_of.program("step", jit_compile),
+          update=programs_of.program("update", jit_compile),
+          reset=programs_of.reset(), fx=unrolled.fx, x=unrolled.x),
+                               unrolled.instance_fx)
 
     def step():
       with tf.GradientTape(watch_accessed_variables=False) as tape:
@@ -449,8 +446,8 @@ class MetaOptimizer:
       return unrolled.assign(instance_fx_final, x_final, state_final)
 
     return _with_instance_fx(MetaStep(
-        step=_Program(step, "step", jit_compile),
-        update=_Program(unrolled.update, "update", jit_compile),
+        step=programs.Program(step, "step", jit_compile),
+        update=programs.Program(unrolled.update, "update", jit_compile),
         reset=tf.function(unrolled.reset),
         fx=unrolled.fx,
         x=unrolled.x), unrolled.instance_fx)

@@ -15,6 +15,17 @@ from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 import tensorflow as tf
 
 
+def per_replica_kwargs() -> Dict[str, Any]:
+  """`tf.Variable` arguments of a variable each replica holds its own value
+  of: none without a `tf.distribute` strategy; under one, synchronized on
+  read, where reading it across replicas gives their mean (a collective that
+  every worker must make)."""
+  if not tf.distribute.has_strategy():
+    return {}
+  return dict(synchronization=tf.VariableSynchronization.ON_READ,
+              aggregation=tf.VariableAggregation.MEAN)
+
+
 def is_trainable(creator_kwargs: Dict[str, Any]) -> bool:
   """Whether `tf.Variable` makes a trainable variable from these arguments.
 
@@ -66,10 +77,14 @@ class Problem:
     self._variables = []
     self._trainable = []
 
+    per_replica = per_replica_kwargs()
+
     def record(next_creator, **kwargs):
       self._trainable.append(is_trainable(kwargs))
-      # The recorded variables are state, not trainable model parameters.
+      # The recorded variables are state, not trainable model parameters;
+      # under a tf.distribute strategy each replica has its own.
       kwargs["trainable"] = False
+      kwargs.update(per_replica)
       variable = next_creator(**kwargs)
       self._variables.append(variable)
       return variable

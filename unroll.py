@@ -75,17 +75,20 @@ class UnrolledOptimization:
     self._rematerialize = rematerialize
 
     self._state = tree.map_structure(
-        lambda s: tf.Variable(s, trainable=False, name="state"),
+        lambda s: tf.Variable(s, trainable=False, name="state",
+                              **optimizee.per_replica_kwargs()),
         self._initial_state())
     # Create each net's variables now, outside any tf.function.
     for (key, groups), state in zip(self._groups, self._state):
       nets[key](tf.zeros_like(_join(problem.x, groups[0])),
                 tree.map_structure(tf.convert_to_tensor, state[0]))
     self.fx = tf.Variable(tf.zeros([], dtype=problem.dtype),
-                          trainable=False, name="fx")
+                          trainable=False, name="fx",
+                          **optimizee.per_replica_kwargs())
     self.instance_fx = tf.Variable(
         tf.zeros([problem.num_instances], dtype=problem.dtype),
-        trainable=False, name="instance_fx")
+        trainable=False, name="instance_fx",
+        **optimizee.per_replica_kwargs())
 
   def _initial_state(self):
     """`[[state of each group] for each net]`, zero."""

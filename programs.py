@@ -1,0 +1,81 @@
+# Copyright 2026 The learning-to-learn TF2 port authors.
+# Licensed under the Apache License, Version 2.0 (see LICENSE).
+"""Zero-argument TensorFlow programs, compiled with XLA where they can be.
+
+`meta.MetaOptimizer`'s `step`, `update` and `loss` are `Program`s: each is
+traced once into a `tf.function`, compiled with XLA when asked, and falls
+back to the plain `tf.function` (with a log line) when XLA cannot compile
+one of its ops.
+"""
+
+from typing import Any, Callable, Optional
+
+from absl import logging
+import tensorflow as tf
+
+# Errors by which a `tf.function` compiled with XLA reports, at its first
+# call, ops that XLA cannot compile.
+XLA_ERRORS = (tf.errors.InvalidArgumentError, tf.errors.UnimplementedError)
+
+
+class Program:
+  """A zero-argument TensorFlow program, compiled with XLA where it can be.
+
+  The function is traced once into a `tf.function`. With XLA, the first call
+  compiles it; if XLA cannot compile an op of it, that call runs the plain
+  `tf.function` instead, with a log line, and so do later calls.
+  """
+
+  def __init__(self, function: Callable[[], Any], name: str,
+               jit_compile: bool,
+               xla_function: Optional[Callable[[], Any]] = None):
+    """Traces `function`.
+
+    Args:
+      function: The program.
+      name: Its name (see `name`).
+      jit_compile: Whether to compile it with XLA.
+      xla_function: What to run with XLA instead of `function` compiled
+          whole: a function that compiles its own parts (a distributed
+          program, which XLA cannot compile whole).
+    """
+    self._name = name
+    self._graph = tf.function(function)
+    if not jit_compile:
+      self._xla = None
+    elif xla_function is None:
+      self._xla = tf.function(function, jit_compile=True)
+    else:
+      self._xla = tf.function(xla_function)
+    self._xla_verified = False
+
+  @property
+  def name(self) -> str:
+    """`"step"`, `"update"` or `"loss"`: which program of `meta_loss` or
+    `meta_minimize` this is."""
+    return self._name
+
+  @property
+  def uses_xla(self) -> bool:
+    """Whether calls run the XLA-compiled program."""
+    return self._xla is not None
+
+  def __call__(self):
+    if self._xla is None:
+      return self._graph()
+    if self._xla_verified:
+      return self._xla()
+    try:
+      result = self._xla()
+    except XLA_ERRORS as e:
+      logging.warning("XLA cannot compile %s, which runs without XLA: %s",
+                      self._name, str(e).strip().splitlines()[0])
+      self._xla = None
+      return self._graph()
+    self._xla_verified = True
+    return result
+
+
+def default_jit_compile() -> bool:
+  """XLA on a GPU; on a CPU the plain graph measured faster."""
+  return bool(tf.config.list_logical_devices("GPU"))
