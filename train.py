@@ -11,6 +11,7 @@ whenever the evaluation improves, and keeps a checkpoint from which
 """
 
 import importlib.util
+import json
 import os
 
 # TensorFlow's C++ start-up messages would bury the scripts' own output;
@@ -18,8 +19,10 @@ import os
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 import signal
 import sys
+from typing import Optional
 
 from absl import flags
+import tensorflow as tf
 
 import cli
 import training
@@ -46,6 +49,10 @@ flags.DEFINE_boolean("rematerialize", False,
                      "Recompute each unroll step's activations in the "
                      "meta-gradient instead of keeping them: the same "
                      "training with much less memory, for a slower step.")
+flags.DEFINE_string("distribution_strategy", "off",
+                    "off (one device), mirrored (every local GPU, or CPU) "
+                    "or multi_worker_mirrored (the cluster of TF_CONFIG; "
+                    "every worker runs train.py with the same flags).")
 flags.DEFINE_boolean("resume", False,
                      "Continue the run checkpointed in --save_path.")
 flags.DEFINE_integer("checkpoint_period", 100,
@@ -65,6 +72,7 @@ flags.DEFINE_integer("max_nonfinite_epochs", 5,
 # Flags that define the optimizer being trained: a resumed run must use the
 # values of the run it continues (they are kept in save_path/run.json).
 _RUN_FLAGS = ("problem", "num_steps", "unroll_length", "second_derivatives")
+_STRATEGIES = ("off", "mirrored", "multi_worker_mirrored")
 _SCHEDULE_FLAGS = training.Schedule._fields
 
 
@@ -83,8 +91,52 @@ def _check_flags():
   if FLAGS.resume and FLAGS.save_path is None:
     raise cli.UsageError("--resume needs --save_path, the folder of the run "
                          "to continue.")
-  if FLAGS.save_path is not None:
+  if FLAGS.distribution_strategy not in _STRATEGIES:
+    raise cli.UsageError(
+        "--distribution_strategy={} is not a valid strategy; valid "
+        "strategies: {}.".format(FLAGS.distribution_strategy,
+                                 ", ".join(_STRATEGIES)))
+  if FLAGS.distribution_strategy == "multi_worker_mirrored":
+    _check_tf_config(os.environ.get("TF_CONFIG"))
+  elif FLAGS.save_path is not None:
+    # In a cluster only the chief checks: it creates the folder.
     training.check_save_path(FLAGS.save_path, FLAGS.resume, _run_config())
+
+
+def _check_tf_config(tf_config: Optional[str]):
+  """Raises `cli.UsageError` unless `tf_config` (the `TF_CONFIG` variable)
+  describes a cluster of workers and this process's place in it."""
+  if not tf_config:
+    raise cli.UsageError("--distribution_strategy=multi_worker_mirrored "
+                         "needs TF_CONFIG, the cluster and this worker's "
+                         "task (see README).")
+  try:
+    config = json.loads(tf_config)
+    workers = config["cluster"]["worker"]
+    task = config["task"]
+    index = int(task["index"])
+  except (ValueError, KeyError, TypeError) as e:
+    raise cli.UsageError("TF_CONFIG is not a cluster description "
+                         "({}: {}).".format(type(e).__name__, e)) from None
+  if not workers or task.get("type") != "worker" or not (
+      0 <= index < len(workers)):
+    raise cli.UsageError(
+        "TF_CONFIG: task {} is not one of the {} worker(s) of the cluster."
+        .format(task, len(workers)))
+
+
+def _strategy() -> Optional[tf.distribute.Strategy]:
+  """The strategy of --distribution_strategy, created before any eager op
+  (a MultiWorkerMirroredStrategy must be)."""
+  if FLAGS.distribution_strategy == "mirrored":
+    return tf.distribute.MirroredStrategy()
+  if FLAGS.distribution_strategy == "multi_worker_mirrored":
+    # RING on CPUs (NCCL runs on GPUs only), NCCL on GPUs.
+    return tf.distribute.MultiWorkerMirroredStrategy(
+        communication_options=tf.distribute.experimental.CommunicationOptions(
+            implementation=(
+                tf.distribute.experimental.CommunicationImplementation.AUTO)))
+  return None
 
 
 def _run_config():
@@ -99,6 +151,7 @@ def _raise_keyboard_interrupt(signum, frame):
 def main(argv):
   del argv  # Unused.
   _check_flags()
+  strategy = _strategy()
   problem, net_config, net_assignments = util.get_config(
       FLAGS.problem, data_dir=FLAGS.data_dir)
   signal.signal(signal.SIGTERM, _raise_keyboard_interrupt)
@@ -112,7 +165,8 @@ def main(argv):
         schedule=training.Schedule(
             **{name: FLAGS[name].value for name in _SCHEDULE_FLAGS}),
         save_path=FLAGS.save_path, resume=FLAGS.resume,
-        run_config=_run_config(), seed=FLAGS.seed, logdir=FLAGS.logdir)
+        run_config=_run_config(), seed=FLAGS.seed, logdir=FLAGS.logdir,
+        strategy=strategy)
   except training.Stopped as e:
     sys.exit("train.py: stopped at epoch {}; checkpoint written{}.".format(
         e.epoch, ", continue with --resume" if FLAGS.save_path else ""))

@@ -16,6 +16,7 @@ through a `Progress` object and, optionally, TensorBoard scalars.
 """
 
 import collections
+import contextlib
 import json
 import math
 import os
@@ -108,6 +109,18 @@ def format_duration(seconds: float) -> str:
   return "{}m{:02d}s".format(minutes, seconds)
 
 
+def worker_seed(seed: int,
+                strategy: Optional[tf.distribute.Strategy] = None) -> int:
+  """`seed` on the chief (or without a cluster); on the other workers of a
+  `MultiWorkerMirroredStrategy`, a seed derived from `seed` and the worker's
+  index, so that workers draw other instances."""
+  resolver = getattr(strategy, "cluster_resolver", None)
+  task_id = (resolver.task_id or 0) if resolver is not None else 0
+  if not task_id:
+    return seed
+  return int(np.random.SeedSequence([seed, task_id]).generate_state(1)[0])
+
+
 def check_save_path(save_path: str, resume: bool,
                     run_config: Optional[Dict[str, Any]] = None):
   """Checks that a run may use `save_path`, touching nothing.
@@ -150,7 +163,11 @@ class _State:
   epoch and the best evaluation so far."""
 
   def __init__(self, optimizer: meta.MetaOptimizer,
-               save_path: Optional[str]):
+               save_path: Optional[str], writes: bool = True):
+    """Creates the state, and a manager of the checkpoints under
+    `save_path` if given, which `save` writes only if `writes` (on the
+    chief worker of a cluster; every worker reads them)."""
+    self._writes = writes
     self.epoch = tf.Variable(0, dtype=tf.int64, name="epoch")
     self.best_evaluation = tf.Variable(np.inf, dtype=tf.float64,
                                        name="best_evaluation")
@@ -165,7 +182,7 @@ class _State:
           max_to_keep=CHECKPOINTS_KEPT)
 
   def save(self):
-    if self._manager is not None:
+    if self._manager is not None and self._writes:
       self._manager.save(checkpoint_number=int(self.epoch.numpy()))
 
   def restore(self) -> bool:
@@ -313,7 +330,8 @@ def meta_train(problem, net_config: Dict[str, Any],
                save_path: Optional[str] = None, resume: bool = False,
                run_config: Optional[Dict[str, Any]] = None,
                seed: Optional[int] = None, logdir: Optional[str] = None,
-               progress: Optional[Progress] = None) -> Result:
+               progress: Optional[Progress] = None,
+               strategy: Optional[tf.distribute.Strategy] = None) -> Result:
   """Meta-trains optimizer nets on a problem.
 
   Args:
@@ -345,6 +363,14 @@ def meta_train(problem, net_config: Dict[str, Any],
         `train/epoch_time` per epoch, `train/log_mean_final_error` per log
         period, `evaluation/log_mean_final_error` per evaluation.
     progress: Receives the statistics lines (default: printed).
+    strategy: A `tf.distribute` strategy (`MirroredStrategy`,
+        `MultiWorkerMirroredStrategy`) to meta-train under: each replica
+        optimizes its own instances, the nets' meta-gradient is averaged
+        over the replicas. Every worker of a cluster runs `meta_train` with
+        the same arguments and the same `save_path` (shared storage); only
+        the chief writes there (the optimizer, checkpoints, `run.json`,
+        TensorBoard scalars), and every worker resumes from it. The other
+        workers fold their index into `seed`.
 
   Returns:
     `Result(optimizer, epoch, best_epoch, best_evaluation)`: the
@@ -363,21 +389,27 @@ def meta_train(problem, net_config: Dict[str, Any],
   if num_steps % unroll_length:
     raise ValueError("num_steps ({}) must be a multiple of unroll_length ({})."
                      .format(num_steps, unroll_length))
-  if save_path is not None:
+  is_chief = strategy is None or strategy.extended.should_checkpoint
+  if save_path is not None and (is_chief or resume):
     check_save_path(save_path, resume, run_config)
   if seed is not None:
+    seed = worker_seed(seed, strategy)
     tf.random.set_seed(seed)
   if hasattr(problem, "data_source"):
     logging.info("Data: %s", problem.data_source)
-  optimizer = meta.MetaOptimizer(**net_config)
-  ops = optimizer.meta_minimize(
-      problem, unroll_length, learning_rate=learning_rate,
-      net_assignments=net_assignments, second_derivatives=second_derivatives,
-      num_instances=num_instances, rematerialize=rematerialize)
-  state = _State(optimizer, save_path)
-  summary_writer = tf.summary.create_file_writer(logdir) if logdir else None
+  with strategy.scope() if strategy else contextlib.nullcontext():
+    optimizer = meta.MetaOptimizer(**net_config)
+    ops = optimizer.meta_minimize(
+        problem, unroll_length, learning_rate=learning_rate,
+        net_assignments=net_assignments,
+        second_derivatives=second_derivatives, num_instances=num_instances,
+        rematerialize=rematerialize)
+  state = _State(optimizer, save_path, writes=is_chief)
+  summary_writer = (tf.summary.create_file_writer(logdir)
+                    if logdir and is_chief else None)
   run = _Run(optimizer, ops, state, num_steps // unroll_length, schedule,
-             save_path, summary_writer, progress or Progress())
+             save_path if is_chief else None, summary_writer,
+             progress or Progress())
 
   if resume:
     newest = state.restore()
@@ -389,9 +421,9 @@ def meta_train(problem, net_config: Dict[str, Any],
     # A run killed between the checkpoint of an improvement and the saving
     # of the nets saves them now. After a damaged newest checkpoint, the
     # saved nets may be newer than the checkpoint: they are left as they are.
-    if newest and int(state.best_epoch.numpy()) == epoch:
+    if newest and is_chief and int(state.best_epoch.numpy()) == epoch:
       run.save_optimizer()
-  elif save_path is not None:
+  elif save_path is not None and is_chief:
     os.mkdir(save_path)
     with open(os.path.join(save_path, RUN_FILE), "w") as f:
       json.dump(run_config or {}, f)

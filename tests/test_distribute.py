@@ -395,3 +395,103 @@ def test_multi_worker():
 
 if __name__ == "__main__":
   _main(*sys.argv[1:])
+
+
+# train.py as a cluster of two local workers.
+
+
+def _start_train_worker(index: int, ports: Sequence[int], save_path: str,
+                        *args: str) -> subprocess.Popen:
+  """Starts worker `index` of a two-worker train.py cluster."""
+  env = dict(os.environ)
+  env["no_proxy"] = env["NO_PROXY"] = env["no_grpc_proxy"] = (
+      "localhost,127.0.0.1")
+  env["TF_CONFIG"] = json.dumps({
+      "cluster": {"worker": ["localhost:{}".format(p) for p in ports]},
+      "task": {"type": "worker", "index": index}})
+  outputs = tempfile.TemporaryFile("w+"), tempfile.TemporaryFile("w+")
+  process = subprocess.Popen(
+      [sys.executable, os.path.join(REPO, "train.py"), "--problem=quadratic",
+       "--num_steps=4", "--unroll_length=2", "--log_period=2",
+       "--evaluation_period=2", "--evaluation_epochs=1", "--seed=1",
+       "--distribution_strategy=multi_worker_mirrored",
+       "--save_path=" + save_path, *args],
+      cwd=REPO, env=env, stdout=outputs[0], stderr=outputs[1])
+  process.outputs = outputs
+  return process
+
+
+def _train_cluster(save_path: str, *args: str) -> List[str]:
+  """Runs both workers to the end; returns their standard outputs."""
+  ports = _free_ports(2)
+  processes = [_start_train_worker(i, ports, save_path, *args)
+               for i in range(2)]
+  deadline = time.time() + SUBPROCESS_TIMEOUT
+  while (any(p.poll() is None for p in processes) and
+         all(p.poll() in (None, 0) for p in processes) and
+         time.time() < deadline):
+    time.sleep(0.5)
+  stdouts = []
+  for p in processes:
+    if p.poll() is None:
+      p.kill()
+    p.wait()
+    for output in p.outputs:
+      output.seek(0)
+    stdout, stderr = (output.read() for output in p.outputs)
+    assert p.returncode == 0, stderr[-5000:]
+    stdouts.append(stdout)
+  return stdouts
+
+
+def test_train_py_multi_worker(tmp_path):
+  """Two workers with the same --save_path: both train in step, only the
+  chief writes there, and --resume continues on both."""
+  import networks  # pylint: disable=g-import-not-at-top
+  save_path = tmp_path / "run"
+  chief, worker = _train_cluster(str(save_path), "--num_epochs=4")
+  # The same (all-reduced) statistics on both workers.
+  errors = [[line for line in out.splitlines() if "Error" in line]
+            for out in (chief, worker)]
+  assert len(errors[0]) == 4 and errors[0] == errors[1]
+  assert "Saving meta-optimizer" in chief
+  assert "Saving meta-optimizer" not in worker
+  assert sorted(os.listdir(save_path)) == ["checkpoint", "cw.l2l",
+                                           "run.json"]
+  networks.load(str(save_path / "cw.l2l"))
+
+  chief, worker = _train_cluster(str(save_path), "--num_epochs=6",
+                                 "--resume")
+  for out in (chief, worker):
+    epochs = [line.split()[1] for line in out.splitlines()
+              if line.startswith("Epoch")]
+    assert epochs == ["6/6"]
+
+
+def test_train_py_bad_strategy():
+  result = subprocess.run(
+      [sys.executable, os.path.join(REPO, "train.py"),
+       "--distribution_strategy=parameter_server"], cwd=REPO,
+      capture_output=True, text=True, timeout=120)
+  assert result.returncode == 1 and "Traceback" not in result.stderr
+  assert ("--distribution_strategy=parameter_server is not a valid strategy"
+          in result.stderr.strip().splitlines()[-1])
+
+
+@pytest.mark.parametrize("tf_config, message", [
+    (None, "needs TF_CONFIG"),
+    ("{not json", "TF_CONFIG is not a cluster description"),
+    ('{"cluster": {"worker": ["localhost:1"]}, "task": {"type": "worker", '
+     '"index": 2}}', "is not one of the 1 worker(s)"),
+])
+def test_train_py_multi_worker_needs_tf_config(tf_config, message):
+  env = {k: v for k, v in os.environ.items() if k != "TF_CONFIG"}
+  if tf_config is not None:
+    env["TF_CONFIG"] = tf_config
+  result = subprocess.run(
+      [sys.executable, os.path.join(REPO, "train.py"),
+       "--distribution_strategy=multi_worker_mirrored"], cwd=REPO, env=env,
+      capture_output=True, text=True, timeout=120)
+  assert result.returncode == 1 and "Traceback" not in result.stderr
+  last = result.stderr.strip().splitlines()[-1]
+  assert last.startswith("train.py: error: ") and message in last
