@@ -12,11 +12,13 @@ not timed, absorbs tracing and compilation; its duration is reported as
 `compile_s`.
 """
 
+import contextlib
 import json
 import os
 import resource
 import statistics
 import sys
+from typing import Optional
 
 # TensorFlow's C++ start-up messages would bury the report.
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
@@ -52,6 +54,9 @@ flags.DEFINE_integer("num_instances", 1, "Problem instances optimized "
 flags.DEFINE_boolean("rematerialize", False, "Recompute the unroll's "
                      "activations in the meta-gradient instead of keeping "
                      "them (meta_loss's rematerialize).")
+flags.DEFINE_integer("cpu_replicas", 0, "Run under a MirroredStrategy of "
+                     "this many replicas, on as many logical devices split "
+                     "from the CPU (0: no strategy).")
 flags.DEFINE_string("data_dir", None, "Data folder of the MNIST and CIFAR "
                     "problems (see README).")
 flags.DEFINE_string("json", None,
@@ -146,8 +151,9 @@ def _peak_device_mb():
   return tf.config.experimental.get_memory_info("GPU:0")["peak"] / 2**20
 
 
-def _benchmark(phase: str):
-  """Builds the problem and times `phase`; returns the result dict."""
+def _benchmark(phase: str, strategy: Optional[tf.distribute.Strategy]):
+  """Builds the problem (under `strategy`, if any) and times `phase`;
+  returns the result dict."""
   problem, net_config, net_assignments = util.get_config(
       FLAGS.problem, mode="train", data_dir=FLAGS.data_dir)
   if FLAGS.num_coordinates is not None:
@@ -155,26 +161,29 @@ def _benchmark(phase: str):
         batch_size=FLAGS.num_coordinates // _QUADRATIC_DIMS,
         num_dims=_QUADRATIC_DIMS)
   jit_compile = {"auto": None, "on": True, "off": False}[FLAGS.xla]
-  optimizer = meta.MetaOptimizer(**net_config)
-  if phase == "train":
-    ops = optimizer.meta_minimize(problem, FLAGS.unroll_length,
-                                  net_assignments=net_assignments,
-                                  jit_compile=jit_compile,
-                                  num_instances=FLAGS.num_instances,
-                                  rematerialize=FLAGS.rematerialize)
-    program, num_unrolls = ops.step, FLAGS.num_steps // FLAGS.unroll_length
-  else:
-    ops = optimizer.meta_loss(problem, 1, net_assignments=net_assignments,
-                              jit_compile=jit_compile,
-                              num_instances=FLAGS.num_instances)
-    program, num_unrolls = ops.update, FLAGS.num_steps
+  with strategy.scope() if strategy else contextlib.nullcontext():
+    optimizer = meta.MetaOptimizer(**net_config)
+    if phase == "train":
+      ops = optimizer.meta_minimize(problem, FLAGS.unroll_length,
+                                    net_assignments=net_assignments,
+                                    jit_compile=jit_compile,
+                                    num_instances=FLAGS.num_instances,
+                                    rematerialize=FLAGS.rematerialize)
+      program, num_unrolls = ops.step, FLAGS.num_steps // FLAGS.unroll_length
+    else:
+      ops = optimizer.meta_loss(problem, 1, net_assignments=net_assignments,
+                                jit_compile=jit_compile,
+                                num_instances=FLAGS.num_instances)
+      program, num_unrolls = ops.update, FLAGS.num_steps
 
   start_host_mb = _peak_host_mb()
   compile_s, times = _time_epochs(ops, [program], num_unrolls,
                                   FLAGS.num_epochs)
-  num_coordinates = sum(v.shape.num_elements() for v in ops.x)
+  replicas = strategy.num_replicas_in_sync if strategy else 1
+  num_instances = replicas * FLAGS.num_instances
+  num_coordinates = replicas * sum(v.shape.num_elements() for v in ops.x)
   flops = epoch_flops(num_coordinates, _net_flops(net_config),
-                      FLAGS.num_instances * problem.forward_flops, phase,
+                      num_instances * problem.forward_flops, phase,
                       FLAGS.num_steps, FLAGS.unroll_length)
   median = statistics.median(times)
   return {
@@ -184,7 +193,8 @@ def _benchmark(phase: str):
                 FLAGS.device != "cpu" else "cpu",
       "xla": program.uses_xla,
       "num_coordinates": num_coordinates,
-      "num_instances": FLAGS.num_instances,
+      "num_instances": num_instances,
+      "replicas": replicas,
       "rematerialize": FLAGS.rematerialize and phase == "train",
       "num_steps": FLAGS.num_steps,
       "unroll_length": FLAGS.unroll_length,
@@ -194,8 +204,7 @@ def _benchmark(phase: str):
       "epoch_s_max": max(times),
       "epochs_per_s": 1.0 / median,
       "coordinate_steps_per_s": num_coordinates * FLAGS.num_steps / median,
-      "instance_steps_per_s": (FLAGS.num_instances * FLAGS.num_steps /
-                               median),
+      "instance_steps_per_s": num_instances * FLAGS.num_steps / median,
       "gflop_per_epoch": flops / 1e9,
       "gflop_per_s": flops / 1e9 / median,
       "compile_s": compile_s,
@@ -219,15 +228,30 @@ def _report(result):
             **result))
 
 
+def _cpu_strategy(replicas: int) -> tf.distribute.MirroredStrategy:
+  """A MirroredStrategy over `replicas` logical devices split from the CPU;
+  call it before TensorFlow initializes its devices."""
+  tf.config.set_logical_device_configuration(
+      tf.config.list_physical_devices("CPU")[0],
+      [tf.config.LogicalDeviceConfiguration()] * replicas)
+  return tf.distribute.MirroredStrategy(
+      ["/cpu:{}".format(i) for i in range(replicas)],
+      cross_device_ops=tf.distribute.ReductionToOneDevice())
+
+
 def main(argv):
   del argv  # Unused.
+  if FLAGS.cpu_replicas < 0:
+    raise cli.UsageError("--cpu_replicas must be at least 0, got {}.".format(
+        FLAGS.cpu_replicas))
+  strategy = _cpu_strategy(FLAGS.cpu_replicas) if FLAGS.cpu_replicas else None
   _check_flags()
   logging.set_verbosity(logging.WARNING)
   device = {"auto": None, "cpu": "/CPU:0", "gpu": "/GPU:0"}[FLAGS.device]
   results = []
-  with tf.device(device):
+  with tf.device(device) if strategy is None else contextlib.nullcontext():
     for phase in FLAGS.phases.split(","):
-      result = _benchmark(phase)
+      result = _benchmark(phase, strategy)
       _report(result)
       results.append(result)
   if FLAGS.json == "-":
