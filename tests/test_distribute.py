@@ -495,3 +495,19 @@ def test_train_py_multi_worker_needs_tf_config(tf_config, message):
   assert result.returncode == 1 and "Traceback" not in result.stderr
   last = result.stderr.strip().splitlines()[-1]
   assert last.startswith("train.py: error: ") and message in last
+
+
+def test_bench_with_two_cpu_replicas():
+  """bench.py --cpu_replicas=2 counts both replicas' instances."""
+  result = subprocess.run(
+      [sys.executable, os.path.join(REPO, "bench.py"), "--problem=quadratic",
+       "--cpu_replicas=2", "--num_instances=2", "--num_epochs=1",
+       "--num_steps=2", "--unroll_length=2", "--phases=train", "--json=-"],
+      cwd=REPO, capture_output=True, text=True, timeout=300)
+  assert result.returncode == 0, result.stderr[-3000:]
+  [report] = json.loads(result.stdout[result.stdout.index("["):])
+  assert report["replicas"] == 2
+  assert report["num_instances"] == 4
+  assert report["num_coordinates"] == 4 * 1280
+  assert report["instance_steps_per_s"] == pytest.approx(
+      4 * 2 / report["epoch_s_median"])
