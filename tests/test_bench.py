@@ -79,7 +79,6 @@ def test_num_instances_multiplies_the_work():
 
 def test_rematerialize_is_reported():
   assert quadratic_train_report("--rematerialize")["rematerialize"] is True
-  assert quadratic_train_report()["rematerialize"] is False
 
 
 def test_num_coordinates_sizes_the_quadratic():

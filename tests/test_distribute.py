@@ -301,8 +301,10 @@ def _free_ports(count: int):
 @pytest.mark.parametrize(
     "jit_compile, cross_device_ops, num_instances, rematerialize", [
         (False, "ReductionToOneDevice", 1, False),
-        (False, "HierarchicalCopyAllReduce", 1, False),
-        (False, None, 1, False), (True, "ReductionToOneDevice", 1, False),
+        pytest.param(False, "HierarchicalCopyAllReduce", 1, False,
+                     marks=pytest.mark.slow),
+        pytest.param(False, None, 1, False, marks=pytest.mark.slow),
+        (True, "ReductionToOneDevice", 1, False),
         (False, "ReductionToOneDevice", 3, True),
         (True, "ReductionToOneDevice", 2, True)])
 def test_torch_results(jit_compile, cross_device_ops, num_instances,

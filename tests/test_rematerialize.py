@@ -78,6 +78,7 @@ def test_rematerialize_trains_as_without(tmp_path, problem,
   assert_same_training(results[False], results[True])
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("case", sorted(test_meta.MULTI_OPTIMIZER_CASES))
 def test_rematerialize_multi_optimizer(case):
   """Several nets, and a hand-written net's state (Adam's), rematerialized."""
