@@ -29,6 +29,7 @@ import os
 import subprocess
 import sys
 import tempfile
+from typing import Any, Callable, Dict, List
 
 # bench_sweep needs cli's flag checks, not TensorFlow's start-up messages.
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
@@ -175,22 +176,30 @@ _INSTANCES_HEADER = ("| instances | unroll | s per unroll | instance-steps "
                      "|---:|---:|---:|---:|---:|---:|---|")
 
 
-def format_instances_row(row) -> str:
-  """One Markdown table row of an `--instances` sweep point."""
-  num_instances, unroll_length, result = row
+def _table_row(size: str, unroll_length: int, result,
+               cells: Callable[[Dict[str, Any]], List[str]]) -> str:
+  """A Markdown table row of a sweep point: its size and unroll length,
+  then `cells(result)`, or the reason it has no result."""
   if not isinstance(result, dict):
-    return "| {} | {} | {} | | | | |".format(num_instances, unroll_length,
-                                            result)
-  return "| {} | {} | {:.3g} | {:.4g} | {:.3g} | {:.0f} | {}{} |".format(
-      num_instances, unroll_length, result["epoch_s_median"],
-      result["instance_steps_per_s"], 1e3 / result["instance_steps_per_s"],
-      result["peak_host_mb"], result["device"],
-      _labels(result))
+    return "| {} | {} | {} | | | | |".format(size, unroll_length, result)
+  return "| {} |".format(" | ".join([size, str(unroll_length)] +
+                                    cells(result)))
 
 
 def _labels(result) -> str:
-  return ((" + XLA" if result["xla"] else "") +
-          (", rematerialized" if result["rematerialize"] else ""))
+  return result["device"] + ((" + XLA" if result["xla"] else "") +
+                             (", rematerialized" if result["rematerialize"]
+                              else ""))
+
+
+def format_instances_row(row) -> str:
+  """One Markdown table row of an `--instances` sweep point."""
+  num_instances, unroll_length, result = row
+  return _table_row(str(num_instances), unroll_length, result, lambda r: [
+      "{:.3g}".format(r["epoch_s_median"]),
+      "{:.4g}".format(r["instance_steps_per_s"]),
+      "{:.3g}".format(1e3 / r["instance_steps_per_s"]),
+      "{:.0f}".format(r["peak_host_mb"]), _labels(r)])
 
 
 _HEADER = ("| coordinates | unroll | s per unroll | ns per coordinate-step | "
@@ -201,16 +210,14 @@ _HEADER = ("| coordinates | unroll | s per unroll | ns per coordinate-step | "
 def format_row(row) -> str:
   """One Markdown table row of a sweep point."""
   num_coordinates, unroll_length, result = row
-  if not isinstance(result, dict):
-    return "| {:.0e} | {} | {} | | | | |".format(num_coordinates,
-                                                   unroll_length, result)
   steps = num_coordinates * unroll_length
-  device_mb = result["peak_device_mb"]
-  return "| {:.0e} | {} | {:.3g} | {:.3g} | {:.0f} | {} | {}{} |".format(
-      num_coordinates, unroll_length, result["epoch_s_median"],
-      result["epoch_s_median"] / steps * 1e9, result["peak_host_mb"],
-      "" if device_mb is None else "{:.0f}".format(device_mb),
-      result["device"], _labels(result))
+  return _table_row("{:.0e}".format(num_coordinates), unroll_length, result,
+                    lambda r: [
+                        "{:.3g}".format(r["epoch_s_median"]),
+                        "{:.3g}".format(r["epoch_s_median"] / steps * 1e9),
+                        "{:.0f}".format(r["peak_host_mb"]),
+                        "" if r["peak_device_mb"] is None else
+                        "{:.0f}".format(r["peak_device_mb"]), _labels(r)])
 
 
 def main(argv):

@@ -102,15 +102,19 @@ def test_bad_input(args, message):
   assert message in result.stderr.strip().splitlines()[-1]
 
 
-def test_sweep_smoke_run(tmp_path):
+def sweep_table(tmp_path, *args):
+  """The rows of the table of a one-epoch bench_sweep.py run at unroll 2."""
   table = tmp_path / "sweep.md"
   result = subprocess.run(
       [sys.executable, os.path.join(REPO, "bench_sweep.py"),
-       "--coordinates=100,1e3", "--unroll_lengths=2", "--num_epochs=1",
-       "--output=" + str(table)], cwd=REPO, capture_output=True, text=True,
-      timeout=300)
+       "--unroll_lengths=2", "--num_epochs=1", "--output=" + str(table),
+       *args], cwd=REPO, capture_output=True, text=True, timeout=300)
   assert result.returncode == 0, result.stderr
-  rows = table.read_text().splitlines()
+  return table.read_text().splitlines()
+
+
+def test_sweep_smoke_run(tmp_path):
+  rows = sweep_table(tmp_path, "--coordinates=100,1e3")
   assert rows[0].startswith("| coordinates | unroll | s per unroll |")
   assert [r.split("|")[1:3] for r in rows[2:]] == [[" 1e+02 ", " 2 "],
                                                   [" 1e+03 ", " 2 "]]
@@ -122,14 +126,7 @@ def test_sweep_smoke_run(tmp_path):
 
 
 def test_instances_sweep(tmp_path):
-  table = tmp_path / "instances.md"
-  result = subprocess.run(
-      [sys.executable, os.path.join(REPO, "bench_sweep.py"),
-       "--instances=1,3", "--unroll_lengths=2", "--num_epochs=1",
-       "--output=" + str(table)], cwd=REPO, capture_output=True, text=True,
-      timeout=300)
-  assert result.returncode == 0, result.stderr
-  rows = table.read_text().splitlines()
+  rows = sweep_table(tmp_path, "--instances=1,3")
   assert rows[0].startswith("| instances | unroll | s per unroll | "
                             "instance-steps per s |")
   for row, num_instances in zip(rows[2:], (1, 3)):
