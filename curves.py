@@ -3,7 +3,8 @@
 """Loss curves of evaluation runs: statistics, tables, CSV files and plots.
 
 A run's losses are an array `[instances, steps]`: the loss of each problem
-instance after each optimization step (as `util.evaluate_losses` returns).
+instance after each optimization step (as `experiment.evaluate_losses`
+returns).
 """
 
 import io
