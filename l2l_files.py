@@ -5,20 +5,23 @@
 A `.l2l` file is a NumPy `.npz` archive (a zip of `.npy` arrays) holding
 `{module: {variable: array}}` with one entry per variable, named
 `"module/variable"` (e.g. `"lstm_1/w_i"`, `"linear/b"`), every array of a
-floating point dtype. It is never a pickle: `read` opens it with
-`allow_pickle=False` and refuses the original code's (dill) pickles, since
-unpickling can run arbitrary code. `write` writes it with
+floating point dtype. Unless the file predates it, one more entry,
+`"network"`, describes the network: JSON text (a NumPy unicode string)
+`{"net": class name, "net_options": {...}}`, the `networks.factory`
+arguments that rebuild it (never its `initializer`: the weights are the
+file's arrays). A `.l2l` file is never a pickle: `read_contents` opens it
+with `allow_pickle=False` and refuses the original code's (dill) pickles,
+since unpickling can run arbitrary code. `write` writes it with
 `fileio.write_atomically`, so a crash never leaves a half-written file.
 
 This module owns everything about the format: writing, reading and
 validating, and matching a file against the variables a network saves.
-Anything stored beside the weights (such as the network's class and options)
-belongs here too.
 """
 
 import io
+import json
 import zipfile
-from typing import Dict, Mapping, Sequence
+from typing import Any, Dict, Mapping, NamedTuple, Optional, Sequence
 
 import numpy as np
 
@@ -27,6 +30,18 @@ import fileio
 
 # Saved weights: {module name: {variable name: array}}.
 NetVariables = Dict[str, Dict[str, np.ndarray]]
+# A network's description: {"net": class name, "net_options": {...}}.
+NetDescription = Dict[str, Any]
+
+# The archive entry holding the network's description.
+_NETWORK_ENTRY = "network"
+
+
+class Contents(NamedTuple):
+  """What a `.l2l` file holds: the weights and, if stored, the network's
+  description (`None` in files written before descriptions were stored)."""
+  net_vars: NetVariables
+  network: Optional[NetDescription]
 
 
 def _flatten_variables(net_vars: NetVariables) -> Dict[str, np.ndarray]:
@@ -35,7 +50,8 @@ def _flatten_variables(net_vars: NetVariables) -> Dict[str, np.ndarray]:
           for variable, value in variables.items()}
 
 
-def write(filename: str, net_vars: NetVariables):
+def write(filename: str, net_vars: NetVariables,
+          network: Optional[NetDescription] = None):
   """Writes `{module: {variable: array}}` to `filename` as a `.l2l` file.
 
   The file is written with `fileio.write_atomically`, so an existing file is
@@ -44,20 +60,56 @@ def write(filename: str, net_vars: NetVariables):
   Args:
     filename: Destination path (written exactly, no suffix added).
     net_vars: Arrays by module and variable name.
+    network: Optional description of the network, `{"net": class name,
+        "net_options": {...}}` (JSON-serializable values).
   """
+  arrays = _flatten_variables(net_vars)
+  if network is not None:
+    arrays[_NETWORK_ENTRY] = np.array(json.dumps(network, sort_keys=True))
   buffer = io.BytesIO()
-  np.savez(buffer, **_flatten_variables(net_vars))
+  np.savez(buffer, **arrays)
   fileio.write_atomically(filename, buffer.getvalue())
 
 
+def _check_description(network: Any, source: str):
+  """Raises `errors.InputError` unless `network` is a description."""
+  if (not isinstance(network, dict) or set(network) != {"net", "net_options"}
+      or not isinstance(network["net"], str)
+      or not isinstance(network["net_options"], dict)):
+    raise errors.InputError(
+        "{} is not a network description {{\"net\": class name, "
+        "\"net_options\": {{...}}}}: {!r}.".format(source, network))
+
+
+def _read_description(value: np.ndarray, filename: str) -> NetDescription:
+  """Decodes the `"network"` entry of `filename`."""
+  source = "{} (entry {!r})".format(filename, _NETWORK_ENTRY)
+  if value.dtype.kind != "U" or value.shape:
+    raise errors.InputError("{} is not a valid .l2l file: {} is not JSON "
+                            "text.".format(filename, source))
+  try:
+    network = json.loads(str(value))
+  except ValueError as e:
+    raise errors.InputError("{} is not a valid .l2l file: {} is not JSON: "
+                            "{}".format(filename, source, e)) from e
+  _check_description(network, source)
+  return network
+
+
 def read(filename: str) -> NetVariables:
+  """The weights of a `.l2l` file: `read_contents(filename).net_vars`."""
+  return read_contents(filename).net_vars
+
+
+def read_contents(filename: str) -> Contents:
   """Reads a `.l2l` file written by `write` (or `networks.save`).
 
   Args:
     filename: Path of the file.
 
   Returns:
-    `{module: {variable: array}}`.
+    Its `Contents`: `{module: {variable: array}}` and the network's
+    description, or `None` if the file has none.
 
   Raises:
     errors.MissingFileError: If the file cannot be read (an `IOError`).
@@ -83,6 +135,9 @@ def read(filename: str) -> NetVariables:
     raise errors.InputError(
         "{} is not a valid .l2l file (a NumPy .npz archive of network "
         "weights): {}".format(filename, e)) from e
+  network = None
+  if _NETWORK_ENTRY in arrays:
+    network = _read_description(arrays.pop(_NETWORK_ENTRY), filename)
   result = {}
   for key, value in arrays.items():
     module, _, variable = key.partition("/")
@@ -95,7 +150,7 @@ def read(filename: str) -> NetVariables:
           "{} is not a valid .l2l file: entry {!r} has dtype {}, expected "
           "floating point.".format(filename, key, value.dtype))
     result.setdefault(module, {})[variable] = value
-  return result
+  return Contents(result, network)
 
 
 def check_matches(filename: str, net_vars: NetVariables,

@@ -8,21 +8,26 @@ variable to an update of the same shape:
     update, next_state = net(gradients, prev_state)
 
 `factory` builds a network by class name, `save` returns (and writes) its
-weights. Learned networks are saved as `.l2l` files, a format that
-`l2l_files` reads and writes (`load` and `write_l2l` here are its `read` and
-`write`). The `initializer` argument and the original's Sonnet 1 LSTM layout
-are handled by `initializers`.
+weights, `set_weights` assigns them back. Learned networks are saved as
+`.l2l` files, a format that `l2l_files` reads and writes (`load` and
+`write_l2l` here are its `read` and `write`); a file also stores the
+network's class and options (`describe`), so that `from_file` rebuilds it.
+The `initializer` argument and the original's Sonnet 1 LSTM layout are
+handled by `initializers`.
 """
 
 import abc
 import collections
+import json
 from typing import Any, Dict, Mapping, Optional, Sequence, Tuple
 
+from absl import logging
 import numpy as np
 import sonnet as snt
 import tensorflow as tf
 import tree
 
+import errors
 import initializers
 import l2l_files
 import preprocess
@@ -51,6 +56,12 @@ class Network(snt.RNNCore, metaclass=abc.ABCMeta):
   @abc.abstractmethod
   def saved_variables(self) -> Dict[str, Tuple[str, ...]]:
     """`{module: variable names}` that `save` writes for this network."""
+
+  @property
+  @abc.abstractmethod
+  def net_options(self) -> Dict[str, Any]:
+    """The `factory` options that rebuild this network, but its weights
+    (no `initializer`) and module name."""
 
   @property
   def coordinatewise(self) -> bool:
@@ -92,6 +103,9 @@ class StandardDeepLSTM(Network):
     """
     super().__init__(name=name)
     self._output_size = output_size
+    self._layers = tuple(layers)
+    self._preprocess_name = preprocess_name
+    self._preprocess_options = dict(preprocess_options or {})
     self._scale = scale
     self._preprocess = preprocess.factory(preprocess_name,
                                           preprocess_options)
@@ -120,6 +134,13 @@ class StandardDeepLSTM(Network):
               for name in self._lstm_names}
     result["linear"] = initializers.LINEAR_FIELDS
     return result
+
+  @property
+  def net_options(self) -> Dict[str, Any]:
+    return {"output_size": self._output_size, "layers": self._layers,
+            "preprocess_name": self._preprocess_name,
+            "preprocess_options": dict(self._preprocess_options),
+            "scale": self._scale}
 
   def __call__(self, inputs: tf.Tensor, prev_state):
     """Computes updates for a batch of input vectors.
@@ -168,6 +189,12 @@ class CoordinateWiseDeepLSTM(StandardDeepLSTM):
   def coordinatewise(self) -> bool:
     return True
 
+  @property
+  def net_options(self) -> Dict[str, Any]:
+    options = super().net_options
+    del options["output_size"]  # Always 1.
+    return options
+
   def _reshape_inputs(self, inputs: tf.Tensor) -> tf.Tensor:
     return tf.reshape(inputs, [-1, 1])
 
@@ -214,6 +241,13 @@ class KernelDeepLSTM(StandardDeepLSTM):
       raise ValueError("KernelDeepLSTM: kernel_shape must have 2 elements, got "
                        "{!r}.".format(kernel_shape))
     super().__init__(int(np.prod(self._kernel_shape)), name=name, **kwargs)
+
+  @property
+  def net_options(self) -> Dict[str, Any]:
+    options = super().net_options
+    del options["output_size"]  # The number of kernel elements.
+    options["kernel_shape"] = self._kernel_shape
+    return options
 
   def _reshape_inputs(self, inputs: tf.Tensor) -> tf.Tensor:
     kernel_shape = list(self._kernel_shape)
@@ -273,6 +307,10 @@ class Sgd(_HandWrittenOptimizer):
     super().__init__(name=name)
     self._learning_rate = learning_rate
 
+  @property
+  def net_options(self) -> Dict[str, Any]:
+    return {"learning_rate": self._learning_rate}
+
   def __call__(self, inputs: tf.Tensor, prev_state):
     """Returns `(-learning_rate * inputs, ())`, for gradients of any shape."""
     del prev_state  # Stateless.
@@ -302,6 +340,11 @@ class Adam(_HandWrittenOptimizer):
     self._beta1 = beta1
     self._beta2 = beta2
     self._epsilon = epsilon
+
+  @property
+  def net_options(self) -> Dict[str, Any]:
+    return {"learning_rate": self._learning_rate, "beta1": self._beta1,
+            "beta2": self._beta2, "epsilon": self._epsilon}
 
   def __call__(self, inputs: tf.Tensor,
                prev_state: update_rules.AdamState):
@@ -363,6 +406,11 @@ class RMSprop(_ElementwiseOptimizer):
     self._decay = decay
     self._epsilon = epsilon
 
+  @property
+  def net_options(self) -> Dict[str, Any]:
+    return {"learning_rate": self._learning_rate, "decay": self._decay,
+            "epsilon": self._epsilon}
+
   def _update(self, gradients, state):
     return update_rules.rmsprop_update(gradients, state, self._learning_rate,
                                        self._decay, self._epsilon)
@@ -380,10 +428,17 @@ class Nag(_ElementwiseOptimizer):
     self._learning_rate = learning_rate
     self._momentum = momentum
 
+  @property
+  def net_options(self) -> Dict[str, Any]:
+    return {"learning_rate": self._learning_rate, "momentum": self._momentum}
+
   def _update(self, gradients, state):
     return update_rules.nesterov_update(gradients, state, self._learning_rate,
                                         self._momentum)
 
+
+# Network arguments a `.l2l` file does not store.
+_UNSTORED_OPTIONS = ("initializer", "name")
 
 _NETWORKS = {
     "StandardDeepLSTM": StandardDeepLSTM,
@@ -396,19 +451,52 @@ _NETWORKS = {
 }
 
 
-def _file_initializer(filename: str, network_class, net_options) -> Dict:
-  """Loads `filename` as a `{layer: {variable: initializer}}` dict.
+def describe(network: Network) -> l2l_files.NetDescription:
+  """Returns `{"net": class name, "net_options": {...}}`, the `factory`
+  arguments that rebuild `network` (but its weights), as `.l2l` files store
+  them."""
+  return {"net": type(network).__name__, "net_options": network.net_options}
 
-  Raises:
-    errors.MissingFileError, errors.InputError: As `load`, or (`InputError`)
-        if the file's layers and variables are not those of the network it
-        initializes.
+
+def _as_json(value: Any) -> Any:
+  """`value` as JSON text reads back (tuples become lists), to compare
+  options given in code with stored ones."""
+  return json.loads(json.dumps(value, sort_keys=True))
+
+
+def _stored_network_first(net: str, net_options: Dict[str, Any],
+                          stored: l2l_files.NetDescription,
+                          filename: str) -> Tuple[str, Dict[str, Any]]:
+  """The network a file describes replaces the requested one.
+
+  Logs a warning naming each difference (the class, then every option whose
+  stored value differs from the requested or default one).
+
+  Returns:
+    `(net, net_options)`: the stored class and options, with the requested
+    options the file does not store (`initializer`, `name`).
   """
-  net_vars = load(filename)
-  l2l_files.check_matches(filename, net_vars,
-                          network_class(**net_options).saved_variables,
-                          network_class.__name__)
-  return initializers.from_file_arrays(net_vars, filename)
+  if stored["net"] not in _NETWORKS:
+    raise errors.InputError("{} holds an unknown network {!r}; valid names: "
+                            "{}.".format(filename, stored["net"],
+                                         ", ".join(_NETWORKS)))
+  if stored["net"] != net:
+    logging.warning("%s holds a network of class %s, which replaces the "
+                    "requested %s.",
+                    filename, stored["net"], net)
+    requested = {}
+  else:
+    requested = {key: value for key, value in net_options.items()
+                 if key not in _UNSTORED_OPTIONS}
+    requested = _NETWORKS[net](**requested).net_options
+  for key, value in sorted(stored["net_options"].items()):
+    if key in requested and _as_json(requested[key]) != _as_json(value):
+      logging.warning("%s stores %s=%r, which replaces %r.", filename, key,
+                      value, requested[key])
+  options = {key: value for key, value in net_options.items()
+             if key in _UNSTORED_OPTIONS}
+  options.update(stored["net_options"])
+  return stored["net"], options
 
 
 def factory(net: str, net_options: Any = (),
@@ -420,7 +508,9 @@ def factory(net: str, net_options: Any = (),
         `KernelDeepLSTM`, `Sgd`, `Adam`, `RMSprop`, `Nag`.
     net_options: Constructor arguments (a dict or `(key, value)` pairs).
     net_path: Optional `.l2l` file whose weights initialize the network
-        (replacing any `initializer` option).
+        (replacing any `initializer` option). If the file describes its
+        network, the stored class and options replace `net` and
+        `net_options` (a warning names each difference).
 
   Returns:
     The `Network`.
@@ -433,12 +523,53 @@ def factory(net: str, net_options: Any = (),
   if net not in _NETWORKS:
     raise ValueError("Unknown network {!r}; valid names: {}.".format(
         net, ", ".join(_NETWORKS)))
-  network_class = _NETWORKS[net]
   net_options = dict(net_options)
-  if net_path:
-    net_options["initializer"] = _file_initializer(net_path, network_class,
-                                                   net_options)
+  if not net_path:
+    return _NETWORKS[net](**net_options)
+  contents = l2l_files.read_contents(net_path)
+  if contents.network is not None:
+    net, net_options = _stored_network_first(net, net_options,
+                                             contents.network, net_path)
+  network_class = _NETWORKS[net]
+  unstored = {key: value for key, value in net_options.items()
+              if key not in _UNSTORED_OPTIONS}
+  try:
+    saved_variables = network_class(**unstored).saved_variables
+  except (TypeError, ValueError) as e:
+    if contents.network is None:
+      raise
+    raise errors.InputError("{}: its stored options do not build a {}: {}"
+                            .format(net_path, net, e)) from e
+  l2l_files.check_matches(net_path, contents.net_vars, saved_variables,
+                          network_class.__name__)
+  if saved_variables:  # Hand-written optimizers have no weights.
+    net_options["initializer"] = initializers.from_file_arrays(
+        contents.net_vars, net_path)
   return network_class(**net_options)
+
+
+def from_file(filename: str) -> Network:
+  """Creates the network a `.l2l` file describes, with its weights.
+
+  Raises:
+    errors.InputError: If the file does not describe its network (it
+        predates descriptions: use `factory(net, net_options,
+        net_path=filename)`), or is corrupt (a `ValueError`).
+    errors.MissingFileError: If it cannot be read (an `IOError`).
+  """
+  network = l2l_files.read_contents(filename).network
+  if network is None:
+    raise errors.InputError(
+        "{} does not say which network it holds (it was written before .l2l "
+        "files stored it); load it with networks.factory(net, net_options, "
+        "net_path=...) and save it again.".format(filename))
+  return factory(network["net"], network["net_options"], net_path=filename)
+
+
+def _module_and_name(variable: tf.Variable) -> Tuple[str, str]:
+  """`("lstm_1", "w_i")` for a variable named `".../lstm_1/w_i:0"`."""
+  module, name = variable.name.split(":")[0].split("/")[-2:]
+  return module, name
 
 
 def save(network: Network, filename: Optional[str] = None) -> NetVariables:
@@ -447,7 +578,7 @@ def save(network: Network, filename: Optional[str] = None) -> NetVariables:
   Args:
     network: The network; its variables must exist (it has been called).
     filename: Optional `.l2l` path, written atomically (see
-        `l2l_files.write`).
+        `l2l_files.write`) with the network's description (`describe`).
 
   Returns:
     `{module: {variable: array}}`, e.g. `{"lstm_1": {"w_i": ..., "w_h": ...,
@@ -455,9 +586,31 @@ def save(network: Network, filename: Optional[str] = None) -> NetVariables:
   """
   net_vars = collections.defaultdict(dict)
   for variable in network.variables:
-    module, name = variable.name.split(":")[0].split("/")[-2:]
+    module, name = _module_and_name(variable)
     net_vars[module][name] = variable.numpy()
   net_vars = dict(net_vars)
   if filename:
-    write_l2l(filename, net_vars)
+    write_l2l(filename, net_vars, describe(network))
   return net_vars
+
+
+def set_weights(network: Network, net_vars: NetVariables):
+  """Assigns saved weights (`save`'s result) to a network's variables.
+
+  Args:
+    network: The network; its variables must exist (it has been called).
+    net_vars: `{module: {variable: array}}`, exactly the network's variables.
+
+  Raises:
+    ValueError: If the modules, variables or shapes differ.
+  """
+  l2l_files.check_matches("set_weights", net_vars, network.saved_variables,
+                          type(network).__name__)
+  for variable in network.variables:
+    module, name = _module_and_name(variable)
+    value = np.asarray(net_vars[module][name])
+    if value.shape != tuple(variable.shape):
+      raise ValueError("set_weights: {}/{} has shape {}, the network's {}."
+                       .format(module, name, value.shape,
+                               tuple(variable.shape)))
+    variable.assign(value)

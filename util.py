@@ -82,18 +82,24 @@ def get_default_net_config(name: str, path: Optional[str]) -> Dict[str, Any]:
               net_path=get_net_path(name, path))
 
 
-def _simple_config(path, mode, data_dir):
-  del mode, data_dir  # No data.
-  net_config = {"cw": {
-      "net": "CoordinateWiseDeepLSTM",
-      "net_options": {"layers": (), "initializer": "zeros"},
-      "net_path": get_net_path("cw", path)
-  }}
-  return problems.simple(), net_config, None
+def _cw_net(**net_options):
+  """Nets of one coordinatewise LSTM, keyed "cw", taking every variable."""
+  def nets(path):
+    return {"cw": {"net": "CoordinateWiseDeepLSTM",
+                   "net_options": copy.deepcopy(net_options),
+                   "net_path": get_net_path("cw", path)}}, None
+  return nets
 
 
-def _simple_multi_config(path, mode, data_dir):
-  del mode, data_dir  # No data.
+def _default_nets(*keys, assignments=None):
+  """Nets of the original's default configuration, one per key."""
+  def nets(path):
+    net_config = {key: get_default_net_config(key, path) for key in keys}
+    return net_config, copy.deepcopy(assignments)
+  return nets
+
+
+def _simple_multi_nets(path):
   net_config = {
       "cw": {
           "net": "CoordinateWiseDeepLSTM",
@@ -105,27 +111,23 @@ def _simple_multi_config(path, mode, data_dir):
           "net_options": {"learning_rate": 0.1}
       }
   }
-  net_assignments = [("cw", ["x_0"]), ("adam", ["x_1"])]
-  return problems.simple_multi_optimizer(), net_config, net_assignments
+  return net_config, [("cw", ["x_0"]), ("adam", ["x_1"])]
 
 
-def _quadratic_config(path, mode, data_dir):
-  del mode, data_dir  # No data.
-  net_config = {"cw": {
-      "net": "CoordinateWiseDeepLSTM",
-      "net_options": {"layers": (20, 20)},
-      "net_path": get_net_path("cw", path)
-  }}
-  return problems.quadratic(batch_size=128, num_dims=10), net_config, None
+def _no_data(make_problem):
+  """A problem without data: the same for every mode and data folder."""
+  def problem(mode, data_dir):
+    del mode, data_dir  # No data.
+    return make_problem()
+  return problem
 
 
-def _mnist_config(layers, activation="sigmoid"):
+def _mnist_problem(layers, activation="sigmoid"):
   """The MNIST MLP with the given hidden layers (the paper's variants)."""
-  def config(path, mode, data_dir):
-    problem = problems.mnist(layers=layers, activation=activation, mode=mode,
-                             data_dir=data_dir)
-    return problem, {"cw": get_default_net_config("cw", path)}, None
-  return config
+  def problem(mode, data_dir):
+    return problems.mnist(layers=layers, activation=activation, mode=mode,
+                          data_dir=data_dir)
+  return problem
 
 
 # The original's CIFAR-10 network.
@@ -135,19 +137,25 @@ _CIFAR_LINEAR_LAYERS = (32,)
 _CIFAR_DEFAULT_PATH = "cifar10"
 
 
-def _cifar_problem(mode, data_dir, classes=None):
-  return problems.cifar10(data_dir or _CIFAR_DEFAULT_PATH,
-                          conv_channels=_CIFAR_CONV_CHANNELS,
-                          linear_layers=_CIFAR_LINEAR_LAYERS, mode=mode,
-                          classes=classes)
+def _cifar_problem(num_test_classes=None):
+  """CIFAR-10, or, with `num_test_classes`, CIFAR-<num_test_classes>:
+  evaluated (mode "test") on the first `num_test_classes` labels, trained
+  (mode "train") on the other, held-out labels, so that the optimizer never
+  trains on the classes it is tested on (the paper's CIFAR-5 and CIFAR-2)."""
+  def problem(mode, data_dir):
+    classes = None
+    if num_test_classes is not None:
+      classes = (range(num_test_classes) if mode == "test" else
+                 range(num_test_classes, datasets.NUM_CLASSES))
+      classes = list(classes)
+    return problems.cifar10(data_dir or _CIFAR_DEFAULT_PATH,
+                            conv_channels=_CIFAR_CONV_CHANNELS,
+                            linear_layers=_CIFAR_LINEAR_LAYERS, mode=mode,
+                            classes=classes)
+  return problem
 
 
-def _cifar_config(path, mode, data_dir):
-  return (_cifar_problem(mode, data_dir),
-          {"cw": get_default_net_config("cw", path)}, None)
-
-
-def _cifar_multi_config(path, mode, data_dir):
+def _cifar_multi_assignments():
   """Convolution kernels to one net, every other parameter to another."""
   num_conv = len(_CIFAR_CONV_CHANNELS)
   conv_vars = ["conv_net_2d/conv_2d_{}/w".format(i) for i in range(num_conv)]
@@ -157,44 +165,57 @@ def _cifar_multi_config(path, mode, data_dir):
   fc_vars += ["mlp/linear_{}/{}".format(i, v)
               for i in range(len(_CIFAR_LINEAR_LAYERS) + 1) for v in "wb"]
   fc_vars += ["mlp/batch_norm/offset"]
-  net_config = {
-      "conv": get_default_net_config("conv", path),
-      "fc": get_default_net_config("fc", path)
-  }
-  return (_cifar_problem(mode, data_dir), net_config,
-          [("conv", conv_vars), ("fc", fc_vars)])
+  return [("conv", conv_vars), ("fc", fc_vars)]
 
 
-def _cifar_subset_config(num_classes):
-  """CIFAR-<num_classes>: evaluated (mode "test") on the first
-  `num_classes` labels, trained (mode "train") on the other, held-out
-  labels, so that the optimizer never trains on the classes it is tested
-  on (the paper's CIFAR-5 and CIFAR-2)."""
-  def config(path, mode, data_dir):
-    if mode == "test":
-      classes = list(range(num_classes))
-    else:
-      classes = list(range(num_classes, datasets.NUM_CLASSES))
-    return (_cifar_problem(mode, data_dir, classes),
-            {"cw": get_default_net_config("cw", path)}, None)
-  return config
-
-
+# Problem name -> (nets: path -> (net_config, net_assignments),
+#                  problem: (mode, data_dir) -> make_loss).
 _CONFIGS = {
-    "simple": _simple_config,
-    "simple-multi": _simple_multi_config,
-    "quadratic": _quadratic_config,
-    "mnist": _mnist_config(layers=(20,)),
-    "mnist-wider": _mnist_config(layers=(40,)),
-    "mnist-deeper": _mnist_config(layers=(20, 20)),
-    "mnist-relu": _mnist_config(layers=(20,), activation="relu"),
-    "cifar": _cifar_config,
-    "cifar-multi": _cifar_multi_config,
-    "cifar5": _cifar_subset_config(5),
-    "cifar2": _cifar_subset_config(2),
+    "simple": (_cw_net(layers=(), initializer="zeros"),
+               _no_data(problems.simple)),
+    "simple-multi": (_simple_multi_nets,
+                     _no_data(problems.simple_multi_optimizer)),
+    "quadratic": (_cw_net(layers=(20, 20)),
+                  _no_data(lambda: problems.quadratic(batch_size=128,
+                                                      num_dims=10))),
+    "mnist": (_default_nets("cw"), _mnist_problem(layers=(20,))),
+    "mnist-wider": (_default_nets("cw"), _mnist_problem(layers=(40,))),
+    "mnist-deeper": (_default_nets("cw"), _mnist_problem(layers=(20, 20))),
+    "mnist-relu": (_default_nets("cw"),
+                   _mnist_problem(layers=(20,), activation="relu")),
+    "cifar": (_default_nets("cw"), _cifar_problem()),
+    "cifar-multi": (_default_nets("conv", "fc",
+                                  assignments=_cifar_multi_assignments()),
+                    _cifar_problem()),
+    "cifar5": (_default_nets("cw"), _cifar_problem(5)),
+    "cifar2": (_default_nets("cw"), _cifar_problem(2)),
 }
 
 PROBLEM_NAMES: List[str] = list(_CONFIGS)
+
+
+def _check_problem_name(problem_name: str):
+  if problem_name not in _CONFIGS:
+    raise ValueError("{} is not a valid problem; valid problems: {}.".format(
+        problem_name, ", ".join(PROBLEM_NAMES)))
+
+
+def get_net_config(problem_name: str, path: Optional[str] = None):
+  """Returns the optimizer nets of a named problem, without building it.
+
+  Args:
+    problem_name: One of `PROBLEM_NAMES`.
+    path: Optional folder of saved nets (`<net key>.l2l`) to load.
+
+  Returns:
+    `(net_config, net_assignments)`: the `MetaOptimizer` keyword arguments
+    (the original code's nets for the problem) and the `net_assignments`.
+
+  Raises:
+    ValueError: For an unknown problem name.
+  """
+  _check_problem_name(problem_name)
+  return _CONFIGS[problem_name][0](path)
 
 
 def get_config(problem_name: str, path: Optional[str] = None,
@@ -218,9 +239,9 @@ def get_config(problem_name: str, path: Optional[str] = None,
     ValueError: For an unknown problem name, or malformed data files.
     IOError: If a data problem's files cannot be found.
   """
-  if problem_name not in _CONFIGS:
-    raise ValueError("{} is not a valid problem; valid problems: {}.".format(
-        problem_name, ", ".join(PROBLEM_NAMES)))
+  _check_problem_name(problem_name)
   if mode is None:
     mode = "train" if path is None else "test"
-  return _CONFIGS[problem_name](path, mode, data_dir)
+  net_config, net_assignments = get_net_config(problem_name, path)
+  return (_CONFIGS[problem_name][1](mode, data_dir), net_config,
+          net_assignments)

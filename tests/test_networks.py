@@ -4,6 +4,7 @@
 (networks.py with initializers.py and l2l_files.py behind it)."""
 
 import io
+import json
 import pickle
 
 import numpy as np
@@ -323,9 +324,142 @@ def test_saved_file_is_an_npz_archive_without_pickle(tmp_path):
   with np.load(filename, allow_pickle=False) as archive:
     assert sorted(archive.files) == [
         "linear/b", "linear/w", "lstm_1/b", "lstm_1/w_h", "lstm_1/w_i",
-        "lstm_2/b", "lstm_2/w_h", "lstm_2/w_i"]
-    assert all(archive[k].dtype == np.float32 for k in archive.files)
+        "lstm_2/b", "lstm_2/w_h", "lstm_2/w_i", "network"]
+    weights = [k for k in archive.files if k != "network"]
+    assert all(archive[k].dtype == np.float32 for k in weights)
+    assert json.loads(str(archive["network"])) == {
+        "net": "CoordinateWiseDeepLSTM",
+        "net_options": {"layers": [2, 3], "preprocess_name": "LogAndSign",
+                        "preprocess_options": {"k": 5}, "scale": 1.0}}
   assert [p.name for p in tmp_path.iterdir()] == ["cw.l2l"]
+
+
+@pytest.mark.parametrize("net,net_options", [
+    ("CoordinateWiseDeepLSTM", {"layers": (3,), "scale": 0.1,
+                                "preprocess_name": "Clamp",
+                                "preprocess_options": {"min_value": -1.0,
+                                                       "max_value": 1.0}}),
+    ("StandardDeepLSTM", {"output_size": 4, "layers": (2,)}),
+    ("KernelDeepLSTM", {"kernel_shape": (2, 3), "layers": (2,)}),
+    ("Sgd", {"learning_rate": 0.5}),
+    ("Adam", {"learning_rate": 0.2, "beta1": 0.8, "beta2": 0.9,
+              "epsilon": 1e-6}),
+    ("RMSprop", {"learning_rate": 0.2, "decay": 0.8, "epsilon": 1e-6}),
+    ("Nag", {"learning_rate": 0.2, "momentum": 0.5}),
+])
+def test_every_network_describes_itself(net, net_options):
+  network = networks.factory(net, dict(net_options, initializer="zeros")
+                             if "LSTM" in net else net_options)
+  description = networks.describe(network)
+  assert description["net"] == net
+  for key, value in net_options.items():
+    assert description["net_options"][key] == value
+  rebuilt = networks.factory(**description)
+  assert networks.describe(rebuilt) == description
+  json.dumps(description)  # Serializable.
+
+
+def test_from_file_rebuilds_the_described_network(tmp_path):
+  net = networks.CoordinateWiseDeepLSTM(layers=(4,), scale=0.5,
+                                        preprocess_name="LogAndSign",
+                                        preprocess_options={"k": 3},
+                                        initializer="random_normal")
+  gradients = [tf.random.normal([5]) for _ in range(3)]
+  expected = _unroll(net, gradients)
+  filename = str(tmp_path / "cw.l2l")
+  networks.save(net, filename)
+  loaded = networks.from_file(filename)
+  assert networks.describe(loaded) == networks.describe(net)
+  np.testing.assert_array_equal(_unroll(loaded, gradients), expected)
+
+
+def test_stored_options_replace_requested_ones_with_a_warning(tmp_path,
+                                                              caplog):
+  net = networks.CoordinateWiseDeepLSTM(layers=(4,), scale=0.5,
+                                        preprocess_name="LogAndSign",
+                                        preprocess_options={"k": 3},
+                                        initializer="random_normal")
+  gradients = [tf.random.normal([5]) for _ in range(3)]
+  expected = _unroll(net, gradients)
+  filename = str(tmp_path / "cw.l2l")
+  networks.save(net, filename)
+  loaded = networks.factory("CoordinateWiseDeepLSTM",
+                            {"layers": (20, 20), "scale": 0.5,
+                             "initializer": "zeros"},
+                            net_path=filename)
+  logs = caplog.messages
+  np.testing.assert_array_equal(_unroll(loaded, gradients), expected)
+  warnings = [line for line in logs if filename in line]
+  assert len(warnings) == 3, logs  # layers, preprocess_name and _options.
+  assert any("layers=[4]" in w and "(20, 20)" in w for w in warnings)
+  assert any("preprocess_name='LogAndSign'" in w and "'identity'" in w
+             for w in warnings)
+  assert not any("scale" in w for w in warnings)  # Same value.
+
+
+def test_stored_class_replaces_the_requested_one(tmp_path, caplog):
+  filename = str(tmp_path / "adam.l2l")
+  networks.save(networks.Adam(learning_rate=0.3), filename)
+  loaded = networks.factory("CoordinateWiseDeepLSTM", {"layers": (2,)},
+                            net_path=filename)
+  logs = caplog.messages
+  assert isinstance(loaded, networks.Adam)
+  assert loaded.net_options["learning_rate"] == 0.3
+  assert any("class Adam, which replaces the requested "
+             "CoordinateWiseDeepLSTM" in line for line in logs)
+
+
+def test_files_without_description_still_load(tmp_path):
+  net = _random_network()
+  filename = str(tmp_path / "cw.l2l")
+  _save_without_description(net, filename)
+  assert l2l_files.read_contents(filename).network is None
+  loaded = networks.factory(
+      "CoordinateWiseDeepLSTM",
+      {"layers": (2, 3), "preprocess_name": "LogAndSign",
+       "preprocess_options": {"k": 5}}, net_path=filename)
+  gradients = [tf.random.normal([7]) for _ in range(4)]
+  np.testing.assert_array_equal(_unroll(loaded, gradients),
+                                _unroll(net, gradients))
+  with pytest.raises(errors.InputError, match="does not say which network"):
+    networks.from_file(filename)
+
+
+@pytest.mark.parametrize("entry,message", [
+    (np.array("{not json"), "is not JSON"),
+    (np.array('{"net": "CoordinateWiseDeepLSTM"}'), "not a network "
+     "description"),
+    (np.array('{"net": "Transformer", "net_options": {}}'),
+     "unknown network 'Transformer'"),
+    (np.array('{"net": "Sgd", "net_options": {"momentum": 1}}'),
+     "stored options do not build a Sgd"),
+    (np.array([1.0, 2.0]), "is not JSON text"),
+])
+def test_bad_description_is_an_input_error(tmp_path, entry, message):
+  filename = str(tmp_path / "bad.l2l")
+  with open(filename, "wb") as f:
+    np.savez(f, network=entry)
+  with pytest.raises(errors.InputError, match=message):
+    networks.factory("Sgd", net_path=filename)
+
+
+def test_set_weights_assigns_saved_weights():
+  source = _random_network()
+  target = networks.CoordinateWiseDeepLSTM(
+      layers=(2, 3), preprocess_name="LogAndSign",
+      preprocess_options={"k": 5}, initializer="zeros")
+  check_network(target, [7], RUN_MODES["eager"])
+  networks.set_weights(target, networks.save(source))
+  gradients = [tf.random.normal([7]) for _ in range(4)]
+  np.testing.assert_array_equal(_unroll(target, gradients),
+                                _unroll(source, gradients))
+  wrong = networks.save(source)
+  wrong["linear"]["w"] = np.zeros([4, 1], np.float32)
+  with pytest.raises(ValueError, match="linear/w has shape"):
+    networks.set_weights(target, wrong)
+  del wrong["linear"]
+  with pytest.raises(ValueError, match="does not match"):
+    networks.set_weights(target, wrong)
 
 
 def test_load_missing_file(tmp_path):
@@ -427,10 +561,15 @@ def test_load_refuses_object_arrays(tmp_path):
     networks.load(str(filename))
 
 
+def _save_without_description(net, filename):
+  """Writes `net`'s weights as files did before they described the net."""
+  l2l_files.write(filename, networks.save(net))
+
+
 @pytest.mark.parametrize("layers", [(2,), (2, 3, 4)])
 def test_load_file_with_other_layers(tmp_path, layers):
   filename = str(tmp_path / "cw.l2l")
-  networks.save(_random_network(layers=(2, 3)), filename)
+  _save_without_description(_random_network(layers=(2, 3)), filename)
   with pytest.raises(ValueError, match="does not match the network") as raised:
     networks.factory("CoordinateWiseDeepLSTM",
                      {"layers": layers, "preprocess_name": "LogAndSign",
@@ -440,7 +579,7 @@ def test_load_file_with_other_layers(tmp_path, layers):
 
 def test_load_file_with_other_layer_sizes(tmp_path):
   filename = str(tmp_path / "cw.l2l")
-  networks.save(_random_network(layers=(2, 3)), filename)
+  _save_without_description(_random_network(layers=(2, 3)), filename)
   net = networks.factory("CoordinateWiseDeepLSTM",
                          {"layers": (4, 3), "preprocess_name": "LogAndSign",
                           "preprocess_options": {"k": 5}}, net_path=filename)
@@ -449,6 +588,16 @@ def test_load_file_with_other_layer_sizes(tmp_path):
                     ) as raised:
     check_network(net, [7], RUN_MODES["eager"])
   assert isinstance(raised.value, errors.InputError)
+
+
+def test_file_whose_weights_do_not_match_its_description(tmp_path):
+  filename = str(tmp_path / "cw.l2l")
+  net = _random_network(layers=(2, 3))
+  l2l_files.write(filename, networks.save(net),
+                  dict(networks.describe(net),
+                       net_options=dict(net.net_options, layers=[2])))
+  with pytest.raises(errors.InputError, match="does not match the network"):
+    networks.from_file(filename)
 
 
 def test_save_overwrites_atomically(tmp_path):

@@ -70,6 +70,18 @@ def test_train_then_evaluate(tmp_path):
   assert losses[0, -1] < losses[0, 1]
 
 
+def test_evaluate_says_when_the_stored_network_differs(tmp_path):
+  net = networks.CoordinateWiseDeepLSTM(layers=(3,), initializer="zeros")
+  net(np.zeros([2], np.float32),
+      net.initial_state_for_inputs(np.zeros([2], np.float32)))
+  networks.save(net, str(tmp_path / "cw.l2l"))
+  result = run("evaluate.py", "--problem=quadratic", "--path=" + str(tmp_path),
+               "--num_epochs=1", "--num_steps=5")
+  assert result.returncode == 0, result.stderr
+  assert "cw.l2l stores layers=[3], which replaces (20, 20)." in result.stderr
+  assert len(log_mean_final_errors(result.stdout)) == 1
+
+
 def test_evaluate_without_path_warns():
   result = run("evaluate.py", "--problem=simple", "--num_epochs=1",
                "--num_steps=5")

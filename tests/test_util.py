@@ -8,6 +8,8 @@ import pytest
 import tensorflow as tf
 
 import meta
+import networks
+import problems
 import util
 
 
@@ -59,6 +61,47 @@ def test_get_config_net_paths():
   assert "net_path" not in net_config["adam"]
   _, net_config, _ = util.get_config("quadratic")
   assert net_config["cw"]["net_path"] is None
+
+
+@pytest.mark.parametrize("name", DATA_FREE_PROBLEMS)
+def test_get_net_config_is_that_of_get_config(name):
+  net_config, net_assignments = util.get_net_config(name, path="saved")
+  _, expected_config, expected_assignments = util.get_config(name,
+                                                             path="saved")
+  assert net_config == expected_config
+  assert net_assignments == expected_assignments
+
+
+def test_get_net_config_of_data_problems_needs_no_data():
+  net_config, _ = util.get_net_config("mnist", path="saved")
+  assert net_config == {"cw": util.get_default_net_config("cw", "saved")}
+  net_config, net_assignments = util.get_net_config("cifar-multi")
+  assert sorted(net_config) == ["conv", "fc"]
+  assert [key for key, _ in net_assignments] == ["conv", "fc"]
+  with pytest.raises(ValueError, match="cubic is not a valid problem"):
+    util.get_net_config("cubic")
+
+
+def test_get_net_config_returns_fresh_copies():
+  net_config, _ = util.get_net_config("quadratic")
+  net_config["cw"]["net_options"]["layers"] = (1,)
+  assert util.get_net_config("quadratic")[0]["cw"]["net_options"][
+      "layers"] == (20, 20)
+
+
+def test_get_config_uses_the_stored_network(tmp_path, caplog):
+  net = networks.CoordinateWiseDeepLSTM(layers=(3,), initializer="zeros")
+  net(tf.zeros([2]), net.initial_state_for_inputs(tf.zeros([2])))
+  networks.save(net, str(tmp_path / "cw.l2l"))
+  _, net_config, _ = util.get_config("quadratic", path=str(tmp_path))
+  optimizer = meta.MetaOptimizer(**net_config)
+  problem = problems.quadratic(batch_size=2, num_dims=3)
+  optimizer.meta_loss(problem, 2)
+  assert {module: sorted(variables) for module, variables in
+          optimizer.save()["cw"].items()} == {
+              "linear": ["b", "w"], "lstm_1": ["b", "w_h", "w_i"]}
+  assert any("stores layers=[3], which replaces (20, 20)" in message
+             for message in caplog.messages)
 
 
 def test_problem_names():
