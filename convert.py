@@ -31,6 +31,7 @@ import tensorflow as tf
 
 import cli
 import errors
+import fileio
 import initializers
 import networks
 import util
@@ -137,12 +138,7 @@ def _load_original(filename: str) -> Dict[str, Dict[str, np.ndarray]]:
     errors.InputError: If it is not such a pickle, or refers to anything
         else than the globals `_RestrictedUnpickler` admits.
   """
-  try:
-    with open(filename, "rb") as f:
-      contents = f.read()
-  except OSError as e:
-    raise errors.MissingFileError("Cannot read --input={}: {}.".format(
-        filename, e.strerror or e)) from e
+  contents = fileio.read_bytes(filename, "--input")
   try:
     loaded = _RestrictedUnpickler(contents, filename).load()
   except errors.Error:

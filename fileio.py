@@ -1,9 +1,12 @@
 # Copyright 2026 The learning-to-learn TF2 port authors.
 # Licensed under the Apache License, Version 2.0 (see LICENSE).
-"""Writing files so that a crash never leaves one half written."""
+"""Reading files, and writing them so that a crash never leaves one half
+written."""
 
 import os
 import tempfile
+
+import errors
 
 
 def write_atomically(filename: str, contents: bytes):
@@ -31,3 +34,22 @@ def write_atomically(filename: str, contents: bytes):
     if os.path.exists(temp_name):
       os.remove(temp_name)
     raise
+
+
+def read_bytes(filename: str, description: str) -> bytes:
+  """Reads a whole file.
+
+  Args:
+    filename: The file.
+    description: What the file is, for the message (e.g. "optimizer file").
+
+  Raises:
+    errors.MissingFileError: If it cannot be read (an `IOError`), with a
+        message naming `description` and the reason.
+  """
+  try:
+    with open(filename, "rb") as f:
+      return f.read()
+  except OSError as e:
+    raise errors.MissingFileError("Cannot read {} {}: {}.".format(
+        description, filename, e.strerror or e)) from e

@@ -117,12 +117,7 @@ def read_contents(filename: str) -> Contents:
         (a pickle, such as the original's files, is refused: unpickling runs
         code). A `ValueError`.
   """
-  try:
-    with open(filename, "rb") as f:
-      contents = f.read()
-  except OSError as e:
-    raise errors.MissingFileError("Cannot read optimizer file {}: {}.".format(
-        filename, e.strerror or e)) from e
+  contents = fileio.read_bytes(filename, "optimizer file")
   if contents[:1] == b"\x80":
     raise errors.InputError(
         "{} is a Python pickle (the original learning-to-learn format), not a "

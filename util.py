@@ -114,11 +114,12 @@ def _simple_multi_nets(path):
   return net_config, [("cw", ["x_0"]), ("adam", ["x_1"])]
 
 
-def _no_data(make_problem):
-  """A problem without data: the same for every mode and data folder."""
+def _no_data(function: str, **kwargs):
+  """A problem without data, the same for every mode and data folder:
+  `problems.<function>(**kwargs)` (looked up at each call, not at import)."""
   def problem(mode, data_dir):
     del mode, data_dir  # No data.
-    return make_problem()
+    return getattr(problems, function)(**kwargs)
   return problem
 
 
@@ -171,13 +172,10 @@ def _cifar_multi_assignments():
 # Problem name -> (nets: path -> (net_config, net_assignments),
 #                  problem: (mode, data_dir) -> make_loss).
 _CONFIGS = {
-    "simple": (_cw_net(layers=(), initializer="zeros"),
-               _no_data(problems.simple)),
-    "simple-multi": (_simple_multi_nets,
-                     _no_data(problems.simple_multi_optimizer)),
+    "simple": (_cw_net(layers=(), initializer="zeros"), _no_data("simple")),
+    "simple-multi": (_simple_multi_nets, _no_data("simple_multi_optimizer")),
     "quadratic": (_cw_net(layers=(20, 20)),
-                  _no_data(lambda: problems.quadratic(batch_size=128,
-                                                      num_dims=10))),
+                  _no_data("quadratic", batch_size=128, num_dims=10)),
     "mnist": (_default_nets("cw"), _mnist_problem(layers=(20,))),
     "mnist-wider": (_default_nets("cw"), _mnist_problem(layers=(40,))),
     "mnist-deeper": (_default_nets("cw"), _mnist_problem(layers=(20, 20))),

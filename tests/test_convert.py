@@ -252,7 +252,7 @@ with open(sys.argv[2], "w") as f:
 # Errors: `{case: (arguments, the message or a part of it)}`.
 ERROR_CASES = {
     "missing_input": (["--input={dir}/absent.l2l", "--problem=mnist"],
-                      "Cannot read --input={dir}/absent.l2l: No such file "
+                      "Cannot read --input {dir}/absent.l2l: No such file "
                       "or directory."),
     "npz": (["--input={dir}/npz.l2l", "--problem=mnist"],
             "npz.l2l is not an optimizer file of the original code (a "

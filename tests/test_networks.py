@@ -359,15 +359,25 @@ def test_every_network_describes_itself(net, net_options):
   json.dumps(description)  # Serializable.
 
 
-def test_from_file_rebuilds_the_described_network(tmp_path):
+def _saved_one_layer_network(tmp_path):
+  """Saves a 1x4 LSTM net (LogAndSign k=3, scale 0.5) with random weights.
+
+  Returns:
+    `(net, filename, gradients, updates)`: its updates for the gradients.
+  """
   net = networks.CoordinateWiseDeepLSTM(layers=(4,), scale=0.5,
                                         preprocess_name="LogAndSign",
                                         preprocess_options={"k": 3},
                                         initializer="random_normal")
   gradients = [tf.random.normal([5]) for _ in range(3)]
-  expected = _unroll(net, gradients)
+  updates = _unroll(net, gradients)
   filename = str(tmp_path / "cw.l2l")
   networks.save(net, filename)
+  return net, filename, gradients, updates
+
+
+def test_from_file_rebuilds_the_described_network(tmp_path):
+  net, filename, gradients, expected = _saved_one_layer_network(tmp_path)
   loaded = networks.from_file(filename)
   assert networks.describe(loaded) == networks.describe(net)
   np.testing.assert_array_equal(_unroll(loaded, gradients), expected)
@@ -375,14 +385,7 @@ def test_from_file_rebuilds_the_described_network(tmp_path):
 
 def test_stored_options_replace_requested_ones_with_a_warning(tmp_path,
                                                               caplog):
-  net = networks.CoordinateWiseDeepLSTM(layers=(4,), scale=0.5,
-                                        preprocess_name="LogAndSign",
-                                        preprocess_options={"k": 3},
-                                        initializer="random_normal")
-  gradients = [tf.random.normal([5]) for _ in range(3)]
-  expected = _unroll(net, gradients)
-  filename = str(tmp_path / "cw.l2l")
-  networks.save(net, filename)
+  _, filename, gradients, expected = _saved_one_layer_network(tmp_path)
   loaded = networks.factory("CoordinateWiseDeepLSTM",
                             {"layers": (20, 20), "scale": 0.5,
                              "initializer": "zeros"},
