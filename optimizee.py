@@ -7,7 +7,8 @@
 record the variables it creates, then, inside the unroll, with each
 trainable variable replaced, in creation order, by the optimizee's current
 value. With several instances, each is a call of `make_loss` under its own
-name scope.
+name scope. `call_with_values` makes the same substitution for a single call
+of any such callable (e.g. a problem's scoring function on final values).
 """
 
 from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
@@ -41,6 +42,82 @@ def is_trainable(creator_kwargs: Dict[str, Any]) -> bool:
 
 def variable_name(variable: tf.Variable) -> str:
   return variable.name.split(":")[0]
+
+
+def _initial_value(creator_kwargs: Dict[str, Any]) -> tf.Tensor:
+  """The initial value of the variable `tf.Variable` would create from these
+  arguments (an initializer callable is called)."""
+  initial_value = creator_kwargs["initial_value"]
+  if callable(initial_value):
+    initial_value = initial_value()
+  return tf.convert_to_tensor(initial_value, creator_kwargs.get("dtype"))
+
+
+def _call_substituting(make_fn: Callable[[], Any],
+                       substitute: Callable[..., Any]) -> Tuple[Any, int]:
+  """Calls `make_fn` under a variable creator that substitutes
+  `substitute(i, next_creator, creator_kwargs)` for the `i`-th variable it
+  creates (`next_creator(**creator_kwargs)` creates it as usual).
+
+  Returns:
+    `(result, count)`: what `make_fn` returns and the number of variables it
+    created.
+  """
+  count = 0
+
+  def creator(next_creator, **kwargs):
+    nonlocal count
+    count += 1
+    return substitute(count - 1, next_creator, kwargs)
+
+  with tf.variable_creator_scope(creator):
+    result = make_fn()
+  return result, count
+
+
+def call_with_values(make_fn: Callable[[], Any],
+                     x_values: Sequence[tf.Tensor]) -> Any:
+  """Calls `make_fn` with its trainable variables replaced by `x_values`.
+
+  Args:
+    make_fn: Zero-argument callable creating variables (`tf.Variable`, or
+        Sonnet modules built inside the call), e.g. a problem's `make_loss`.
+    x_values: One tensor per trainable variable `make_fn` creates, in
+        creation order, shaped as that variable. Non-trainable variables
+        are created as usual.
+
+  Returns:
+    What `make_fn` returns.
+
+  Raises:
+    ValueError: If `make_fn` creates another number of trainable variables
+        than `len(x_values)`, or one of another shape than its value.
+  """
+  x_values = [tf.convert_to_tensor(v) for v in x_values]
+  num_trainable = 0
+
+  def substitute(unused_index, next_creator, kwargs):
+    nonlocal num_trainable
+    if not is_trainable(kwargs):
+      return next_creator(**kwargs)
+    if num_trainable == len(x_values):
+      raise ValueError("make_fn created more trainable variables than the "
+                       "{} values given.".format(len(x_values)))
+    value = x_values[num_trainable]
+    num_trainable += 1
+    shape = (tf.TensorShape(kwargs["shape"]) if kwargs.get("shape") is not None
+             else _initial_value(kwargs).shape)
+    if not shape.is_compatible_with(value.shape):
+      raise ValueError(
+          "Trainable variable {} ({}) of make_fn is shaped {}, its value {}."
+          .format(num_trainable - 1, kwargs.get("name"), shape, value.shape))
+    return value
+
+  result, _ = _call_substituting(make_fn, substitute)
+  if num_trainable != len(x_values):
+    raise ValueError("make_fn created {} trainable variables for {} values."
+                     .format(num_trainable, len(x_values)))
+  return result
 
 
 class Problem:
@@ -140,21 +217,16 @@ class Problem:
     Raises:
       ValueError: If `make_loss` creates other variables than it first did.
     """
-    count = 0
-
-    def creator(next_creator, **kwargs):
+    def substitute(index, next_creator, kwargs):
       del next_creator  # Nothing new is created.
-      nonlocal count
-      if count >= len(self._variables):
+      if index >= len(self._variables):
         raise ValueError(
             "make_loss created more variables than the {} it created at its "
             "first call; it must create the same variables at every call."
             .format(len(self._variables)))
-      count += 1
-      return replacement(count - 1, kwargs)
+      return replacement(index, kwargs)
 
-    with tf.variable_creator_scope(creator):
-      loss = self._make_loss()
+    loss, count = _call_substituting(self._make_loss, substitute)
     if count != len(self._variables):
       raise ValueError(
           "make_loss created {} variables, but {} at its first call. Build "
@@ -179,10 +251,7 @@ class Problem:
     """Assigns fresh initial values, as `make_loss` draws them, to all
     recorded variables."""
     def assign_initial_value(i, kwargs):
-      initial_value = kwargs["initial_value"]
-      if callable(initial_value):
-        initial_value = initial_value()
-      self._variables[i].assign(initial_value)
+      self._variables[i].assign(_initial_value(kwargs))
       return self._variables[i]
 
     self._call_with(assign_initial_value)
