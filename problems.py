@@ -13,6 +13,10 @@ same order.
 where a data problem's examples came from, and `forward_flops`, the matrix
 product and convolution FLOPs of one forward evaluation of the loss (a
 multiply-add counts 2), which the benchmark uses.
+
+`mnist_scores` returns `make_scores`, which builds the network of `mnist`
+and scores it on a whole data split; `optimizee.call_with_values` calls it
+with an optimized network's parameter values.
 """
 
 import itertools
@@ -24,6 +28,7 @@ import tensorflow as tf
 import datasets
 
 MakeLoss = Callable[[], tf.Tensor]
+MakeScores = Callable[[], Dict[str, tf.Tensor]]
 
 
 def simple() -> MakeLoss:
@@ -140,6 +145,8 @@ _ACTIVATIONS = {"sigmoid": tf.sigmoid, "relu": tf.nn.relu}
 _CONV_KERNEL_SIZE = 5
 # Sonnet 1's batch norm epsilon, which the original used.
 _BATCH_NORM_EPS = 1e-3
+# Examples per forward pass when scoring a network on a whole split.
+_SCORING_BATCH_SIZE = 10000
 
 
 def _xent_loss(logits: tf.Tensor, labels: tf.Tensor) -> tf.Tensor:
@@ -162,8 +169,12 @@ def _random_batch(images: tf.Tensor, labels: tf.Tensor, batch_size: int):
   """
   indices = tf.random.uniform([batch_size], 0, images.shape[0],
                               dtype=tf.int64)
-  batch = tf.cast(tf.gather(images, indices), tf.float32) / 255.0
-  return batch, tf.gather(labels, indices)
+  return _scaled(tf.gather(images, indices)), tf.gather(labels, indices)
+
+
+def _scaled(images: tf.Tensor) -> tf.Tensor:
+  """uint8 `images` as float32 in [0, 1], same shape."""
+  return tf.cast(images, tf.float32) / 255.0
 
 
 def _mlp_forward_flops(batch_size: int, sizes: Sequence[int]) -> int:
@@ -176,6 +187,38 @@ def _mlp_forward_flops(batch_size: int, sizes: Sequence[int]) -> int:
 def _device_data(dataset: datasets.Dataset):
   """The dataset's arrays as tensors, on the default device."""
   return tf.constant(dataset.images), tf.constant(dataset.labels)
+
+
+def _mnist_network(layers: Sequence[int], activation: str
+                  ) -> Callable[[], Callable[[tf.Tensor], tf.Tensor]]:
+  """The MLP of the MNIST problems.
+
+  Args:
+    layers: Sizes of the hidden layers.
+    activation: `"sigmoid"` or `"relu"`.
+
+  Returns:
+    A zero-argument callable that builds the network (`snt.Flatten`,
+    `snt.nets.MLP` named `mlp` with `N(0, 0.01)` initial weights and biases,
+    10 outputs) and returns its forward function: float32 images
+    `[batch, 28, 28, 1]` -> logits `[batch, 10]`. The variables are created
+    at the first forward pass.
+
+  Raises:
+    ValueError: For an unknown activation.
+  """
+  if activation not in _ACTIVATIONS:
+    raise ValueError("{} activation not supported; supported: {}.".format(
+        activation, ", ".join(_ACTIVATIONS)))
+
+  def build():
+    mlp = snt.nets.MLP(list(layers) + [datasets.NUM_CLASSES],
+                       activation=_ACTIVATIONS[activation], name="mlp",
+                       **_NN_INITIALIZERS)
+    flatten = snt.Flatten()
+    return lambda images: mlp(flatten(images))
+
+  return build
 
 
 def mnist(layers: Sequence[int], activation: str = "sigmoid",
@@ -192,31 +235,72 @@ def mnist(layers: Sequence[int], activation: str = "sigmoid",
         formats and what happens without it.
 
   Returns:
-    `make_loss` building an MLP (`snt.Flatten`, `snt.nets.MLP` named `mlp`
-    with `N(0, 0.01)` initial weights and biases, 10 outputs) and returning
-    its mean cross-entropy on a random minibatch.
+    `make_loss` building an MLP (see `_mnist_network`) and returning its
+    mean cross-entropy on a random minibatch.
 
   Raises:
     ValueError: For an unknown activation or mode, or malformed data files.
     IOError: If the data cannot be found.
   """
-  if activation not in _ACTIVATIONS:
-    raise ValueError("{} activation not supported; supported: {}.".format(
-        activation, ", ".join(_ACTIVATIONS)))
+  build_network = _mnist_network(layers, activation)
   data = datasets.load_mnist(mode, data_dir)
   images, labels = _device_data(data)
 
   def build():
     batch_images, batch_labels = _random_batch(images, labels, batch_size)
-    mlp = snt.nets.MLP(list(layers) + [datasets.NUM_CLASSES],
-                       activation=_ACTIVATIONS[activation], name="mlp",
-                       **_NN_INITIALIZERS)
-    return _xent_loss(mlp(snt.Flatten()(batch_images)), batch_labels)
+    return _xent_loss(build_network()(batch_images), batch_labels)
 
   build.data_source = data.source
   build.forward_flops = _mlp_forward_flops(
       batch_size, [int(data.images[0].size)] + list(layers) +
       [datasets.NUM_CLASSES])
+  return build
+
+
+def mnist_scores(layers: Sequence[int], activation: str = "sigmoid",
+                 mode: str = "test",
+                 data_dir: Optional[str] = None) -> MakeScores:
+  """Scores of the MNIST MLP of `mnist` on a whole data split.
+
+  Args:
+    layers: Sizes of the hidden layers.
+    activation: `"sigmoid"` or `"relu"`.
+    mode: Data split, `"train"` or `"test"`.
+    data_dir: Folder of the MNIST files, as for `mnist`.
+
+  Returns:
+    `make_scores` building the network of `mnist(layers, activation)` (the
+    same variables, created in the same order) and returning `{"loss": mean
+    softmax cross-entropy over every example of the split, "accuracy":
+    fraction of them classified correctly}`, float32 scalars. The forward
+    pass runs on batches of at most 10,000 examples. It carries
+    `data_source`, as `make_loss` does.
+
+  Raises:
+    ValueError: For an unknown activation or mode, or malformed data files.
+    IOError: If the data cannot be found.
+  """
+  build_network = _mnist_network(layers, activation)
+  data = datasets.load_mnist(mode, data_dir)
+  images, labels = _device_data(data)
+  num_examples = int(labels.shape[0])
+
+  def build():
+    network = build_network()
+    total_xent = 0.0
+    num_correct = 0
+    for start in range(0, num_examples, _SCORING_BATCH_SIZE):
+      batch_labels = labels[start:start + _SCORING_BATCH_SIZE]
+      logits = network(_scaled(images[start:start + _SCORING_BATCH_SIZE]))
+      total_xent += tf.reduce_sum(
+          tf.nn.sparse_softmax_cross_entropy_with_logits(
+              logits=logits, labels=batch_labels))
+      num_correct += tf.math.count_nonzero(
+          tf.equal(tf.argmax(logits, axis=1), batch_labels))
+    return {"loss": total_xent / num_examples,
+            "accuracy": tf.cast(num_correct, tf.float32) / num_examples}
+
+  build.data_source = data.source
   return build
 
 

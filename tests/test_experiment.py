@@ -1,13 +1,25 @@
 # Copyright 2026 The learning-to-learn TF2 port authors.
 # Licensed under the Apache License, Version 2.0 (see LICENSE).
-"""Tests of the final networks' scores: `optimizee.call_with_values`."""
+"""Tests of the final networks' scores: `optimizee.call_with_values`,
+`problems.mnist_scores`."""
 
 import numpy as np
 import pytest
 import sonnet as snt
 import tensorflow as tf
 
+import data_files
+import datasets
 import optimizee
+import problems
+
+
+@pytest.fixture(scope="module")
+def data_dir(tmp_path_factory):
+  """A folder with small MNIST IDX files (60 training, 30 test images)."""
+  folder = tmp_path_factory.mktemp("mnist")
+  data_files.write_mnist_idx(str(folder))
+  return str(folder)
 
 
 def created_variables(make_fn):
@@ -68,3 +80,63 @@ def test_call_with_values_is_differentiable():
 def test_call_with_values_refuses_other_values(values, message):
   with pytest.raises(ValueError, match=message):
     optimizee.call_with_values(linear_with_offset, values)
+
+
+def sigmoid(x):
+  return 1 / (1 + np.exp(-x))
+
+
+def numpy_scores(values, activation, images, labels):
+  """Mean cross-entropy and accuracy of the MLP of `values` (`[w_0, b_0,
+  w_1, b_1, ...]`) on uint8 `images` [N, 28, 28, 1] with int `labels` [N]."""
+  h = images.reshape(len(images), -1).astype(np.float64) / 255
+  layers = list(zip(values[::2], values[1::2]))
+  for w, b in layers[:-1]:
+    h = activation(h @ w + b)
+  logits = h @ layers[-1][0] + layers[-1][1]
+  shifted = logits - logits.max(axis=1, keepdims=True)
+  log_probs = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+  xent = -log_probs[np.arange(len(labels)), labels]
+  return np.mean(xent), np.mean(np.argmax(logits, axis=1) == labels)
+
+
+def random_values(make_fn, seed):
+  """N(0, 1) values for the trainable variables of `make_fn`."""
+  rng = np.random.default_rng(seed)
+  return [rng.normal(size=shape).astype(np.float32)
+          for _, shape, trainable in created_variables(make_fn) if trainable]
+
+
+NETWORKS = [((20,), "sigmoid", sigmoid),
+            ((4, 3), "relu", lambda x: np.maximum(x, 0))]
+
+
+@pytest.mark.parametrize("layers, activation, _", NETWORKS)
+def test_mnist_scores_builds_the_network_of_mnist(data_dir, layers,
+                                                  activation, _):
+  make_scores = problems.mnist_scores(layers, activation, data_dir=data_dir)
+  assert (created_variables(make_scores) ==
+          created_variables(problems.mnist(layers, activation,
+                                           data_dir=data_dir)))
+  assert make_scores.data_source == "MNIST IDX files in " + data_dir
+
+
+@pytest.mark.parametrize("layers, activation, numpy_activation", NETWORKS)
+@pytest.mark.parametrize("mode", datasets.MODES)
+@pytest.mark.parametrize("batch_size", [10000, 7])
+def test_mnist_scores_are_those_of_the_whole_split(
+    data_dir, monkeypatch, layers, activation, numpy_activation, mode,
+    batch_size):
+  """Batches of 7 check that every example counts once."""
+  monkeypatch.setattr(problems, "_SCORING_BATCH_SIZE", batch_size)
+  make_scores = problems.mnist_scores(layers, activation, mode=mode,
+                                      data_dir=data_dir)
+  values = random_values(make_scores, seed=len(layers))
+  scores = optimizee.call_with_values(make_scores, values)
+  data = datasets.load_mnist(mode, data_dir)
+  loss, accuracy = numpy_scores(values, numpy_activation, data.images,
+                                data.labels)
+  assert scores["loss"].dtype == tf.float32 and scores["loss"].shape == []
+  assert float(scores["loss"]) == pytest.approx(loss, rel=1e-5)
+  assert float(scores["accuracy"]) == pytest.approx(accuracy)
+  assert 0 < accuracy < 1  # The check can tell right from wrong.
