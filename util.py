@@ -2,8 +2,9 @@
 # Licensed under the Apache License, Version 2.0 (see LICENSE).
 """The original's helpers of the training and evaluation scripts.
 
-`get_config` names the problems and their optimizer nets; `run_epoch` runs
-one optimization epoch; `print_stats` prints the original's statistics.
+`get_config` names the problems and their optimizer nets, `get_scores` the
+scorers of their final networks; `run_epoch` runs one optimization epoch;
+`print_stats` prints the original's statistics.
 """
 
 import copy
@@ -123,8 +124,18 @@ def _no_data(function: str, **kwargs):
   return problem
 
 
-def _mnist_problem(layers, activation="sigmoid"):
-  """The MNIST MLP with the given hidden layers (the paper's variants)."""
+# The paper's MNIST MLPs: problem name -> (hidden layers, activation).
+_MNIST_NETWORKS = {
+    "mnist": ((20,), "sigmoid"),
+    "mnist-wider": ((40,), "sigmoid"),
+    "mnist-deeper": ((20, 20), "sigmoid"),
+    "mnist-relu": ((20,), "relu"),
+}
+
+
+def _mnist_problem(name):
+  """The MNIST MLP of `_MNIST_NETWORKS[name]`."""
+  layers, activation = _MNIST_NETWORKS[name]
   def problem(mode, data_dir):
     return problems.mnist(layers=layers, activation=activation, mode=mode,
                           data_dir=data_dir)
@@ -176,11 +187,8 @@ _CONFIGS = {
     "simple-multi": (_simple_multi_nets, _no_data("simple_multi_optimizer")),
     "quadratic": (_cw_net(layers=(20, 20)),
                   _no_data("quadratic", batch_size=128, num_dims=10)),
-    "mnist": (_default_nets("cw"), _mnist_problem(layers=(20,))),
-    "mnist-wider": (_default_nets("cw"), _mnist_problem(layers=(40,))),
-    "mnist-deeper": (_default_nets("cw"), _mnist_problem(layers=(20, 20))),
-    "mnist-relu": (_default_nets("cw"),
-                   _mnist_problem(layers=(20,), activation="relu")),
+    **{name: (_default_nets("cw"), _mnist_problem(name))
+       for name in _MNIST_NETWORKS},
     "cifar": (_default_nets("cw"), _cifar_problem()),
     "cifar-multi": (_default_nets("conv", "fc",
                                   assignments=_cifar_multi_assignments()),
@@ -243,3 +251,35 @@ def get_config(problem_name: str, path: Optional[str] = None,
   net_config, net_assignments = get_net_config(problem_name, path)
   return (_CONFIGS[problem_name][1](mode, data_dir), net_config,
           net_assignments)
+
+
+def get_scores(problem_name: str, mode: str,
+               data_dir: Optional[str] = None
+              ) -> Optional[problems.MakeScores]:
+  """Returns the scorer of a named problem's networks on a whole data split.
+
+  Only the MNIST problems have one: `problems.mnist_scores` of the problem's
+  network. The problems without data (`simple`, `simple-multi`,
+  `quadratic`) need none: their loss has no minibatch, so the last recorded
+  loss is already the exact final loss. The CIFAR problems have none yet
+  (not implemented).
+
+  Args:
+    problem_name: One of `PROBLEM_NAMES`.
+    mode: Data split to score on, `"train"` or `"test"`.
+    data_dir: Folder of the data files, as for `get_config`.
+
+  Returns:
+    `make_scores` (see `problems.mnist_scores`), or `None`.
+
+  Raises:
+    ValueError: For an unknown problem name; for an MNIST problem, also for
+        an unknown mode or malformed data files.
+    IOError: If an MNIST problem's data files cannot be found.
+  """
+  _check_problem_name(problem_name)
+  if problem_name not in _MNIST_NETWORKS:
+    return None
+  layers, activation = _MNIST_NETWORKS[problem_name]
+  return problems.mnist_scores(layers, activation, mode=mode,
+                               data_dir=data_dir)

@@ -1,7 +1,7 @@
 # Copyright 2026 The learning-to-learn TF2 port authors.
 # Licensed under the Apache License, Version 2.0 (see LICENSE).
 """Tests of the final networks' scores: `optimizee.call_with_values`,
-`problems.mnist_scores`."""
+`problems.mnist_scores` and `util.get_scores`."""
 
 import numpy as np
 import pytest
@@ -12,6 +12,7 @@ import data_files
 import datasets
 import optimizee
 import problems
+import util
 
 
 @pytest.fixture(scope="module")
@@ -140,3 +141,13 @@ def test_mnist_scores_are_those_of_the_whole_split(
   assert float(scores["loss"]) == pytest.approx(loss, rel=1e-5)
   assert float(scores["accuracy"]) == pytest.approx(accuracy)
   assert 0 < accuracy < 1  # The check can tell right from wrong.
+
+
+def test_get_scores(data_dir):
+  make_scores = util.get_scores("mnist-deeper", "train", data_dir)
+  assert [shape for _, shape, _ in created_variables(make_scores)] == [
+      [784, 20], [20], [20, 20], [20], [20, 10], [10]]
+  for name in ("simple", "simple-multi", "quadratic", "cifar", "cifar2"):
+    assert util.get_scores(name, "test") is None
+  with pytest.raises(ValueError, match="cubic is not a valid problem"):
+    util.get_scores("cubic", "test")
