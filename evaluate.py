@@ -113,7 +113,7 @@ def main(argv):
       FLAGS.data_dir)
   if hasattr(problem, "data_source"):
     logging.info("Data: %s", problem.data_source)
-  losses, total_time = experiment.evaluate_losses(
+  losses, total_time, _ = experiment.evaluate_losses(
       problem, net_config, net_assignments, FLAGS.num_epochs,
       FLAGS.num_steps, FLAGS.seed, FLAGS.num_instances)
 

@@ -6,17 +6,22 @@
 optimizer and the hand-written baselines the same way: every optimizer runs
 through `MetaOptimizer.meta_loss` as a network, one step per unroll, on
 problem instances drawn by `reset()`, and the loss after every step is kept.
+Each instance's final network can also be scored on whole data splits.
 """
 
+import collections
 import io
 import os
-from typing import Callable, Dict, Optional
+from typing import Callable, Dict, List, Optional, Sequence
 
 import numpy as np
 import tensorflow as tf
 
+import datasets
 import fileio
 import meta
+import optimizee
+import problems
 import util
 
 # The baselines, in the paper's order, by the name the scripts use, and the
@@ -66,13 +71,87 @@ def optimizer_config(optimizer: str, problem_name: str,
   return problem, net_config, None
 
 
+def other_split(mode: str) -> str:
+  """The data split that is not `mode`: `"train"` for `"test"`, and back."""
+  [other] = set(datasets.MODES) - {mode}
+  return other
+
+
+def split_scorers(problem_name: str, mode: str = "test",
+                  data_dir: Optional[str] = None
+                 ) -> Dict[str, problems.MakeScores]:
+  """The scorers of a problem's final networks on both whole data splits.
+
+  Args:
+    problem_name: A problem of `util.get_config`.
+    mode: The split the networks are trained on, `"test"` or `"train"`.
+    data_dir: Data folder of the MNIST problems.
+
+  Returns:
+    `{mode: make_scores, other_split(mode): make_scores}` (in this order)
+    for the problems `util.get_scores` scores (MNIST); `{}` for the others.
+  """
+  scorers = {split: util.get_scores(problem_name, split, data_dir)
+             for split in (mode, other_split(mode))}
+  return {} if None in scorers.values() else scorers
+
+
+class Run(collections.namedtuple("Run", "losses, seconds, scores")):
+  """What `evaluate_losses` returns.
+
+  Fields:
+    losses: The loss of every instance after every step, `[num_epochs *
+        num_instances, num_steps]` (epoch-major: the first epoch's
+        instances, then the second's, ...).
+    seconds: The time the epochs took, in seconds (scoring excluded).
+    scores: `{"<scorer>_<metric>": [num_epochs * num_instances]}`, each
+        instance's final network scored (rows as in `losses`); `{}` without
+        scorers.
+  """
+
+
+def _scoring_function(make_scores: problems.MakeScores
+                     ) -> Callable[[List[tf.Tensor]], Dict[str, tf.Tensor]]:
+  """`make_scores` of one instance's parameter values (one tensor per
+  trainable variable, in creation order), as a `tf.function` traced once
+  for every call with values of the same shapes."""
+  return tf.function(
+      lambda values: optimizee.call_with_values(make_scores, values))
+
+
+def _score_instances(scoring_functions, x: Sequence[tf.Variable],
+                     num_instances: int) -> Dict[str, np.ndarray]:
+  """Scores each instance's current values.
+
+  Args:
+    scoring_functions: `{scorer name: _scoring_function}`.
+    x: Every instance's variables, instance by instance (`MetaLoss.x`).
+    num_instances: Number of instances.
+
+  Returns:
+    `{"<scorer>_<metric>": [num_instances]}`.
+  """
+  per_instance = len(x) // num_instances
+  scores = collections.defaultdict(list)
+  for i in range(num_instances):
+    values = [v.read_value() for v in
+              x[i * per_instance:(i + 1) * per_instance]]
+    for name, score in scoring_functions.items():
+      for metric, value in score(values).items():
+        scores["{}_{}".format(name, metric)].append(float(value))
+  return {key: np.array(values) for key, values in scores.items()}
+
+
 def evaluate_losses(problem, net_config, net_assignments, num_epochs: int,
                     num_steps: int, seed: Optional[int] = None,
-                    num_instances: int = 1):
+                    num_instances: int = 1,
+                    scorers: Optional[Dict[str, problems.MakeScores]] = None
+                   ) -> Run:
   """Runs `num_epochs` epochs of `num_steps` optimization steps.
 
   Each epoch is a `util.run_epoch` of `num_steps` one-step unrolls of
-  `num_instances` instances optimized together.
+  `num_instances` instances optimized together. After it, each instance's
+  final network is scored with every scorer.
 
   Args:
     problem, net_config, net_assignments: As `optimizer_config` returns.
@@ -81,12 +160,13 @@ def evaluate_losses(problem, net_config, net_assignments, num_epochs: int,
     seed: Global TensorFlow seed. With the same seed, every optimizer sees
         the same problem instances (and minibatches).
     num_instances: Instances per epoch (`meta_loss`'s `num_instances`).
+    scorers: `{name: make_scores}` (e.g. `split_scorers`'s), each building
+        the problem's network and returning `{metric: scalar}`; called with
+        an instance's final values (`optimizee.call_with_values`) in a
+        `tf.function`, so it may create trainable variables only.
 
   Returns:
-    `(losses, seconds)`: the loss of every instance after every step,
-    `[num_epochs * num_instances, num_steps]` (epoch-major: the first
-    epoch's instances, then the second's, ...), and the time the epochs
-    took, in seconds.
+    A `Run`.
   """
   optimizer = meta.MetaOptimizer(**net_config)
   ops = optimizer.meta_loss(problem, 1, net_assignments=net_assignments,
@@ -103,14 +183,23 @@ def evaluate_losses(problem, net_config, net_assignments, num_epochs: int,
     update()
     step_losses.append(ops.instance_fx.read_value())
 
+  scoring_functions = {name: _scoring_function(make_scores)
+                       for name, make_scores in (scorers or {}).items()}
   losses = np.zeros([num_epochs, num_instances, num_steps])
+  epoch_scores = collections.defaultdict(list)
   total_time = 0.0
   for epoch in range(num_epochs):
     step_losses = []
     epoch_time, _ = util.run_epoch(ops.fx, [record_step], reset, num_steps)
     total_time += epoch_time
     losses[epoch] = np.stack([loss.numpy() for loss in step_losses], axis=1)
-  return losses.reshape([num_epochs * num_instances, num_steps]), total_time
+    for key, values in _score_instances(scoring_functions, ops.x,
+                                        num_instances).items():
+      epoch_scores[key].append(values)
+  return Run(losses=losses.reshape([num_epochs * num_instances, num_steps]),
+             seconds=total_time,
+             scores={key: np.concatenate(values)
+                     for key, values in epoch_scores.items()})
 
 
 def cached_arrays(filename: str, compute: Callable[[], Dict[str, np.ndarray]]

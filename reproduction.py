@@ -132,9 +132,9 @@ def run_variant(name: str, settings: Settings) -> str:
     train_loss = train_variant(name, settings)
     problem, _, _ = util.get_config("mnist", mode="test",
                                     data_dir=settings.data_dir)
-    losses, _ = experiment.evaluate_losses(
+    losses = experiment.evaluate_losses(
         problem, net_config(changes, path), None, settings.num_instances,
-        _NUM_STEPS, settings.seed)
+        _NUM_STEPS, settings.seed).losses
     return {"train_loss": np.array(train_loss), "losses": losses}
 
   results = experiment.cached_arrays(results_file, compute)

@@ -1,7 +1,8 @@
 # Copyright 2026 The learning-to-learn TF2 port authors.
 # Licensed under the Apache License, Version 2.0 (see LICENSE).
 """Tests of the final networks' scores: `optimizee.call_with_values`,
-`problems.mnist_scores` and `util.get_scores`."""
+`problems.mnist_scores`, `util.get_scores` and `experiment.evaluate_losses`
+with scorers."""
 
 import numpy as np
 import pytest
@@ -10,6 +11,8 @@ import tensorflow as tf
 
 import data_files
 import datasets
+import experiment
+import meta
 import optimizee
 import problems
 import util
@@ -151,3 +154,95 @@ def test_get_scores(data_dir):
     assert util.get_scores(name, "test") is None
   with pytest.raises(ValueError, match="cubic is not a valid problem"):
     util.get_scores("cubic", "test")
+
+
+def test_split_scorers(data_dir):
+  assert list(experiment.split_scorers("mnist", "test", data_dir)) == [
+      "test", "train"]
+  assert list(experiment.split_scorers("mnist", "train", data_dir)) == [
+      "train", "test"]
+  assert experiment.split_scorers("quadratic") == {}
+
+
+def sgd(learning_rate):
+  return {"SGD": {"net": "Sgd", "net_options":
+                  {"learning_rate": learning_rate}}}
+
+
+def small_mnist(data_dir):
+  """A small MNIST problem and its scorers on both splits."""
+  return (problems.mnist((4,), data_dir=data_dir, mode="test"),
+          {split: problems.mnist_scores((4,), mode=split, data_dir=data_dir)
+           for split in datasets.MODES})
+
+
+def test_evaluate_losses_scores_each_instance(data_dir, monkeypatch):
+  """The scores are those of each instance's final values, and each scorer
+  is traced once."""
+  built = []
+  meta_loss = meta.MetaOptimizer.meta_loss
+
+  def recording_meta_loss(self, *args, **kwargs):
+    built.append(meta_loss(self, *args, **kwargs))
+    return built[-1]
+
+  monkeypatch.setattr(meta.MetaOptimizer, "meta_loss", recording_meta_loss)
+  traces = []
+  call_with_values = optimizee.call_with_values
+
+  def counting_call_with_values(make_fn, x_values):
+    traces.append(make_fn)
+    return call_with_values(make_fn, x_values)
+
+  monkeypatch.setattr(optimizee, "call_with_values",
+                      counting_call_with_values)
+  problem, scorers = small_mnist(data_dir)
+  run = experiment.evaluate_losses(problem, sgd(1.0), None, num_epochs=2,
+                                   num_steps=3, seed=4, num_instances=2,
+                                   scorers=scorers)
+  assert run.losses.shape == (4, 3) and run.seconds > 0
+  assert sorted(run.scores) == ["test_accuracy", "test_loss",
+                                "train_accuracy", "train_loss"]
+  assert all(scores.shape == (4,) for scores in run.scores.values())
+  assert len(traces) == len(scorers)  # One trace per scorer.
+
+  [ops] = built
+  assert len(ops.x) == 8  # 2 instances of w, b, w, b.
+  for instance in range(2):
+    values = ops.x[4 * instance:4 * instance + 4]
+    for split, make_scores in scorers.items():
+      scores = call_with_values(make_scores, values)
+      for metric, value in scores.items():
+        # The last epoch's rows: 2 + instance.
+        assert run.scores["{}_{}".format(split, metric)][2 + instance] == (
+            pytest.approx(float(value), rel=1e-6))
+  assert run.scores["test_loss"][2] != run.scores["test_loss"][3]
+
+
+def test_with_the_same_seed_every_optimizer_starts_from_the_same_networks(
+    data_dir):
+  """Without steps (learning rate 0) the final networks are the initial
+  ones: the same for two optimizers with the same seed, and not for
+  another seed."""
+  problem, scorers = small_mnist(data_dir)
+
+  def initial_scores(net_config, seed):
+    return experiment.evaluate_losses(problem, net_config, None,
+                                      num_epochs=2, num_steps=2, seed=seed,
+                                      num_instances=2,
+                                      scorers=scorers).scores["test_loss"]
+
+  sgd_scores = initial_scores(sgd(0.0), seed=3)
+  adam = {"Adam": {"net": "Adam", "net_options": {"learning_rate": 0.0}}}
+  np.testing.assert_allclose(initial_scores(adam, seed=3), sgd_scores,
+                             rtol=1e-6)
+  assert len(set(sgd_scores)) == 4  # Every instance is new.
+  assert not np.allclose(initial_scores(sgd(0.0), seed=5), sgd_scores)
+
+
+def test_evaluate_losses_without_scorers():
+  problem, _, _ = util.get_config("quadratic")
+  run = experiment.evaluate_losses(problem, sgd(0.01), None, num_epochs=2,
+                                   num_steps=3, num_instances=2)
+  assert isinstance(run, experiment.Run)
+  assert run.losses.shape == (4, 3) and run.scores == {}

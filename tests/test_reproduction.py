@@ -40,8 +40,9 @@ def test_variant_is_trained_evaluated_and_then_read_back(tmp_path):
                                   data_dir=str(data_dir))
   net = util.get_default_net_config("cw", str(output / "k10"))
   net["net_options"]["preprocess_options"] = {"k": 10}
-  losses, _ = experiment.evaluate_losses(problem, {"cw": net}, None,
-                                         num_epochs=2, num_steps=100, seed=0)
+  losses = experiment.evaluate_losses(problem, {"cw": net}, None,
+                                      num_epochs=2, num_steps=100,
+                                      seed=0).losses
   mean_final = np.mean(losses[:, -1])
   assert float(row.split("|")[4]) == pytest.approx(mean_final, rel=1e-3)
   assert float(row.split("|")[5]) == pytest.approx(np.log10(mean_final),
