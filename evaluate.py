@@ -6,8 +6,11 @@
     python evaluate.py --problem=quadratic --optimizer=Adam --learning_rate=0.1
 
 Runs `num_epochs` optimizations of `num_steps` steps each on new problem
-instances and prints the original's statistics of the final losses. With
-`--output`, writes every epoch's loss after each step (see `_write_losses`).
+instances and prints the original's statistics of the final losses, then
+the mean trajectory loss and, for the MNIST problems, the final networks'
+loss and accuracy on the whole test split (evaluated on) and training split.
+With `--output`, writes every epoch's loss after each step (see
+`_write_losses`).
 """
 
 import io
@@ -49,6 +52,8 @@ flags.DEFINE_string("output", None,
                     ".csv or .npz.")
 
 _OUTPUT_FORMATS = (".csv", ".npz")
+# The data split the optimizers are evaluated on.
+_MODE = "test"
 
 
 def _check_flags():
@@ -100,6 +105,19 @@ def _write_losses(filename: str, losses: np.ndarray, num_instances: int,
   fileio.write_atomically(filename, buffer.getvalue())
 
 
+def _print_scores(losses: np.ndarray, scores: Dict[str, np.ndarray]):
+  """Prints the mean over instances of the mean loss over steps (the
+  paper's meta-objective) and, for each split scored (`_MODE` first), the
+  final networks' mean loss and accuracy on it."""
+  print("Mean trajectory loss: {:.4g}".format(np.mean(losses)))
+  for split in (_MODE, experiment.other_split(_MODE)):
+    if split + "_loss" in scores:
+      print("Final network, whole {} split{}: loss {:.4g}, accuracy {:.4f}"
+            .format(split, "" if split == _MODE else " (not trained on)",
+                    np.mean(scores[split + "_loss"]),
+                    np.mean(scores[split + "_accuracy"])))
+
+
 def main(argv):
   del argv  # Unused.
   _check_flags()
@@ -110,18 +128,20 @@ def main(argv):
     logging.warning("Evaluating untrained L2L optimizer")
   problem, net_config, net_assignments = experiment.optimizer_config(
       FLAGS.optimizer, FLAGS.problem, FLAGS.path, FLAGS.learning_rate,
-      FLAGS.data_dir)
+      FLAGS.data_dir, _MODE)
   if hasattr(problem, "data_source"):
     logging.info("Data: %s", problem.data_source)
-  losses, total_time, _ = experiment.evaluate_losses(
+  losses, total_time, scores = experiment.evaluate_losses(
       problem, net_config, net_assignments, FLAGS.num_epochs,
-      FLAGS.num_steps, FLAGS.seed, FLAGS.num_instances)
+      FLAGS.num_steps, FLAGS.seed, FLAGS.num_instances,
+      experiment.split_scorers(FLAGS.problem, _MODE, FLAGS.data_dir))
 
   # Results: the mean final loss over every instance of every epoch, and
   # the mean time of an epoch.
   util.print_stats("Epoch {}".format(FLAGS.num_epochs),
                    float(np.sum(losses[:, -1])) / FLAGS.num_instances,
                    total_time, FLAGS.num_epochs)
+  _print_scores(losses, scores)
   if FLAGS.output is not None:
     _write_losses(FLAGS.output, losses, FLAGS.num_instances, {
         "optimizer": FLAGS.optimizer, "problem": FLAGS.problem,

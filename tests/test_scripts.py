@@ -417,6 +417,39 @@ def test_mnist_from_data_dir(tmp_path):
     assert "# data=MNIST IDX files in {}\n".format(tmp_path) in f.read()
 
 
+def test_evaluate_prints_the_final_networks_scores(tmp_path):
+  """The original's lines first, unchanged; then the mean trajectory loss
+  and, for MNIST, the final networks' scores on both whole splits."""
+  import data_files  # pylint: disable=g-import-not-at-top
+  data_files.write_mnist_idx(str(tmp_path))
+  output = str(tmp_path / "sgd.csv")
+  result = run("evaluate.py", "--problem=mnist", "--optimizer=SGD",
+               "--learning_rate=0.5", "--num_epochs=2", "--num_steps=4",
+               "--num_instances=2", "--seed=1", "--output=" + output,
+               "--data_dir=" + str(tmp_path))
+  assert result.returncode == 0, result.stderr
+  lines = result.stdout.splitlines()
+  assert lines[0] == "Epoch 2"
+  assert lines[1].startswith("Log Mean Final Error: ")
+  assert lines[2].startswith("Mean epoch time: ")
+  losses = np.loadtxt(output, delimiter=",", skiprows=7)[:, 1:]
+  assert losses.shape == (4, 4)
+  assert lines[3] == "Mean trajectory loss: {:.4g}".format(np.mean(losses))
+  assert lines[4].startswith("Final network, whole test split: loss ")
+  assert lines[5].startswith("Final network, whole train split (not trained "
+                             "on): loss ")
+  for line in lines[4:]:
+    loss, accuracy = line.split(": loss ")[1].split(", accuracy ")
+    assert 0 < float(loss) < 10 and 0 <= float(accuracy) <= 1
+  assert len(lines) == 6
+
+  result = run("evaluate.py", "--problem=quadratic", "--optimizer=SGD",
+               "--num_epochs=1", "--num_steps=2")
+  assert result.returncode == 0, result.stderr
+  assert result.stdout.splitlines()[3].startswith("Mean trajectory loss: ")
+  assert "Final network" not in result.stdout
+
+
 def test_malformed_data_file_is_one_line(tmp_path):
   (tmp_path / "mnist.npz").write_bytes(b"not an archive")
   result = run("evaluate.py", "--problem=mnist", "--optimizer=SGD",
