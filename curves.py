@@ -8,17 +8,23 @@ returns).
 """
 
 import io
-from typing import Dict
+from typing import Dict, NamedTuple
 
 import numpy as np
 
 import fileio
 
 
-def mean_final_loss(losses: np.ndarray) -> float:
-  """Mean over instances of the last step's loss; infinite if any diverged."""
-  final = losses[:, -1]
-  return float(np.mean(final)) if np.all(np.isfinite(final)) else np.inf
+def mean_or_inf(values: np.ndarray) -> float:
+  """Mean of per-instance values; infinite if any is not finite (an
+  instance diverged)."""
+  return float(np.mean(values)) if np.all(np.isfinite(values)) else np.inf
+
+
+def trajectory_losses(losses: np.ndarray) -> np.ndarray:
+  """Each instance's mean loss over the steps, `[instances]`: the paper's
+  meta-objective (its Eq. 3, every step weighted 1), over a run."""
+  return np.mean(losses, axis=1)
 
 
 def curve_statistics(losses: np.ndarray) -> Dict[str, np.ndarray]:
@@ -28,27 +34,81 @@ def curve_statistics(losses: np.ndarray) -> Dict[str, np.ndarray]:
           "q75": np.percentile(losses, 75, axis=0)}
 
 
-def final_loss_table(results) -> str:
-  """Markdown table of final losses.
+class Summary(NamedTuple):
+  """Mean, its standard error and the median of per-instance values."""
+  mean: float
+  standard_error: float
+  median: float
+
+
+def summarize(values: np.ndarray) -> Summary:
+  """`Summary` of `values` `[instances]` (infinite if any is not finite)."""
+  values = np.asarray(values, dtype=np.float64)
+  if not np.all(np.isfinite(values)):
+    return Summary(np.inf, np.inf, float(np.median(values)))
+  return Summary(float(np.mean(values)), _standard_error(values),
+                 float(np.median(values)))
+
+
+def _standard_error(values: np.ndarray) -> float:
+  """Standard error of the mean (sample standard deviation / sqrt(n))."""
+  if len(values) < 2:
+    return np.nan
+  return float(np.std(values, ddof=1) / np.sqrt(len(values)))
+
+
+def paired_difference(values: np.ndarray, others: np.ndarray) -> Summary:
+  """`Summary` of `values - others`, instance by instance: the two
+  optimizers ran on the same instances, so the difference's standard error
+  leaves out what the instances share."""
+  return summarize(np.asarray(values, np.float64) -
+                   np.asarray(others, np.float64))
+
+
+def _number(value: float) -> str:
+  return "{:.4g}".format(value)
+
+
+def comparison_table(metric: str, results) -> str:
+  """Markdown table comparing the first optimizer with each other one.
 
   Args:
-    results: `[(label, losses [instances, steps])]`, L2L first.
+    metric: Name of the per-instance values, for the header.
+    results: `[(label, values [instances])]`, the compared optimizer (L2L)
+        first, every optimizer on the same instances.
 
   Returns:
-    Rows of optimizer, mean and standard deviation of the final loss over
-    instances, and the ratio of the mean to the best baseline's.
+    One row per optimizer: mean, standard error and median of `metric`, and
+    for the others, the paired difference (first optimizer minus this one)
+    with its standard error, and whether it is beyond two standard errors
+    (`lower`/`higher`) or not (`within 2 SE`).
   """
-  finals = {label: losses[:, -1] for label, losses in results}
-  baseline_means = [np.mean(f) for label, f in finals.items()
-                    if not label.startswith("L2L")]
-  best = min(baseline_means) if baseline_means else np.nan
-  lines = ["| optimizer | final loss mean | std | ratio to best baseline |",
-           "|---|---:|---:|---:|"]
-  for label, final in finals.items():
-    mean = np.mean(final)
-    lines.append("| {} | {:.4g} | {:.3g} | {:.3g} |".format(
-        label, mean, np.std(final), mean / best))
+  first_label, first = results[0]
+  lines = ["| optimizer | {} mean | SE | median | {} minus optimizer | SE | "
+           "difference |".format(metric, first_label.split(" ")[0]),
+           "|---|---:|---:|---:|---:|---:|---|"]
+  for index, (label, values) in enumerate(results):
+    summary = summarize(values)
+    cells = [label, _number(summary.mean), _number(summary.standard_error),
+             _number(summary.median)]
+    if index == 0:
+      cells += ["", "", ""]
+    else:
+      difference = paired_difference(first, values)
+      cells += [_number(difference.mean), _number(difference.standard_error),
+                _verdict(difference)]
+    lines.append("| " + " | ".join(cells) + " |")
   return "\n".join(lines)
+
+
+def _verdict(difference: Summary) -> str:
+  """Whether a paired difference is beyond two standard errors."""
+  if not np.isfinite(difference.mean) or not np.isfinite(
+      difference.standard_error):
+    return "not finite"
+  if abs(difference.mean) <= 2 * difference.standard_error:
+    return "within 2 SE"
+  return "lower" if difference.mean < 0 else "higher"
 
 
 def write_curves_csv(filename: str, panels):
@@ -56,7 +116,8 @@ def write_curves_csv(filename: str, panels):
 
   Args:
     filename: Destination (written with `fileio.write_atomically`).
-    panels: `[(panel name, results)]`, `results` as in `final_loss_table`.
+    panels: `[(panel name, results)]`, `results` `[(label, losses
+        [instances, steps])]`, L2L first.
 
   The header is `panel,optimizer,step,mean,q25,q75`; each row gives one
   optimizer's (the first word of its label) statistics over instances of
@@ -79,7 +140,7 @@ def plot(filename: str, title: str, panels, note: str):
   Args:
     filename: Destination (written with `fileio.write_atomically`).
     title: Figure title.
-    panels: `[(panel title, results)]`, `results` as in `final_loss_table`;
+    panels: `[(panel title, results)]`, `results` as in `write_curves_csv`;
         one panel each, side by side. Labels starting with "L2L" are drawn
         solid, the others dashed, each with its interquartile range over
         instances as a band.

@@ -11,6 +11,7 @@ Each instance's final network can also be scored on whole data splits.
 
 import collections
 import io
+import math
 import os
 from typing import Callable, Dict, List, Optional, Sequence
 
@@ -94,6 +95,16 @@ def split_scorers(problem_name: str, mode: str = "test",
   scorers = {split: util.get_scores(problem_name, split, data_dir)
              for split in (mode, other_split(mode))}
   return {} if None in scorers.values() else scorers
+
+
+def next_half_decade(learning_rate: float, up: bool) -> float:
+  """The next point of the half-decade grid (..., 0.1, 0.316, 1, 3.16, ...)
+  above (`up`) or below `learning_rate`, to three significant digits."""
+  # Grid points are rounded: 0.316 is the point 10 ** -0.5.
+  position = 2 * math.log10(learning_rate)
+  index = (math.floor(position + 0.01) + 1 if up else
+           math.ceil(position - 0.01) - 1)
+  return float("{:.3g}".format(10 ** (index / 2)))
 
 
 class Run(collections.namedtuple("Run", "losses, seconds, scores")):

@@ -9,26 +9,39 @@ For each figure, the L2L optimizer is meta-trained with `training.meta_train`,
 as `train.py` trains it, into `<output_dir>/work/optimizers/<problem>` (a run
 there is reused when trained to `--train_epochs`, continued otherwise; a
 folder holding only `.l2l` files, such as a copy of a `train.py` run's, is
-used as it is). Each baseline (SGD, RMSprop, Adam, NAG, with the Torch-optim
-defaults) gets the learning rate of `--learning_rates` with the lowest mean
-final loss on instances of the training distribution. Every optimizer is
-then evaluated on the same held-out instances (one seed), on the test split
-of the data problems.
+used as it is). The optimizer kept is the best of the run's evaluations,
+which draw their own instances (validation instances), never the figure's.
+
+The comparison is paired: every optimizer runs on the same held-out
+instances (initial networks and minibatch sequences, one seed). Two metrics
+are compared, each per instance: the mean loss over the run (the paper's
+meta-objective) and the final loss, measured without minibatch noise (the
+final network's loss on the whole data split it trained on; the quadratic's
+last loss is exact). Each baseline (SGD, RMSprop, Adam, NAG, with the
+Torch-optim defaults) is tuned for each metric on other instances of the
+same distribution: the learning rate of `--learning_rates` with the lowest
+mean, the grid extended by half decades while the best is at its edge.
+The data problems' optimizees train on the training split, as in
+meta-training, and their final networks are also scored on the test split,
+which they never trained on (loss and accuracy).
 
 Each figure is written to `<output_dir>` as `<figure>.png` (mean loss per
 step on a log scale, with the interquartile range over instances as a band;
-L2L solid, baselines dashed), `<figure>.csv` (those curves) and
-`<figure>.md` (final losses); `FIGURES.md` gathers the tables. Trained
-optimizers and every evaluation run are kept under `<output_dir>/work`, so
-that a rerun reuses them.
+L2L solid, the baselines tuned on the mean loss dashed), `<figure>.csv`
+(the curves of every run) and `<figure>.md` (per metric: mean, standard
+error and median of each optimizer, and the L2L-minus-baseline difference,
+instance by instance, with its standard error); `FIGURES.md` gathers the
+tables. Trained optimizers and every evaluation run are kept under
+`<output_dir>/work`, so that a rerun reuses them.
 """
 
 import collections
 import hashlib
+import math
 import os
 import sys
 import time
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import Dict, List, NamedTuple, Optional, Sequence, Tuple
 
 # TensorFlow's C++ start-up messages would bury the progress lines.
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
@@ -98,13 +111,13 @@ FIGURES = [
            [Panel("quadratic", 100, "Quadratic")], 100, 20),
     Figure("mnist", "MNIST, 1 hidden layer of 20 sigmoid units", "mnist",
            [Panel("mnist", 100, "MNIST"), Panel("mnist", 200, "MNIST")],
-           20, 5),
+           100, 20),
     Figure("mnist_generalization",
            "MNIST: optimizer trained on the base MLP, applied to variants",
            "mnist",
            [Panel("mnist-wider", 100, "40 hidden units"),
             Panel("mnist-deeper", 100, "2 hidden layers"),
-            Panel("mnist-relu", 100, "ReLU activations")], 20, 5),
+            Panel("mnist-relu", 100, "ReLU activations")], 100, 20),
     _cifar_figure("cifar", "cifar", "CIFAR-10, one LSTM"),
     _cifar_figure("cifar_multi", "cifar-multi",
                   "CIFAR-10, separate conv and fc LSTMs"),
@@ -158,7 +171,7 @@ class Progress:
     elapsed = time.time() - self._start
     if self._done:
       remaining = "~" + training.format_duration(
-          elapsed / self._done * (self._num_runs - self._done))
+          elapsed / self._done * max(0, self._num_runs - self._done))
     else:
       remaining = "?"
     print("[{} {}/{} runs, {} elapsed, {} left] {}".format(
@@ -167,6 +180,10 @@ class Progress:
 
   def done(self):
     self._done += 1
+
+  def add_runs(self, count: int):
+    """Counts `count` more runs than announced (e.g. a grid extension)."""
+    self._num_runs += count
 
 
 class _TrainingProgress(training.Progress):
@@ -250,57 +267,159 @@ def train_optimizer(problem: str, settings: Settings,
   return path
 
 
+# Instances optimized together in one evaluation program (a divisor of the
+# number of instances of a run).
+_MAX_INSTANCES_PER_PROGRAM = 20
+# The metrics compared, by the name of their per-instance values
+# (`instance_metrics`), with their description in the tables.
+METRICS = {"trajectory": "mean loss over the run",
+           "final": "final loss"}
+# Scores of the final network on the split it never trained on.
+_UNSEEN_SCORES = {"unseen_loss": "loss on unseen data",
+                  "unseen_accuracy": "accuracy on unseen data"}
+# The grid is extended by this factor (half a decade) while its best
+# learning rate is at an edge, up to `_MAX_GRID_EXTENSIONS` times per metric
+# (`--quick`: once).
+_GRID_FACTOR = 10 ** 0.5
+_MAX_GRID_EXTENSIONS = 4
+
+
+def evaluation_mode(problem_name: str) -> str:
+  """The data split the evaluated optimizees train on: the training split,
+  as in meta-training, but for CIFAR-5 and CIFAR-2, whose optimizer is
+  evaluated on the labels it never trained on (their "test" mode)."""
+  return "test" if problem_name in ("cifar5", "cifar2") else "train"
+
+
 def evaluation_run(panel_problem: str, optimizer: str, num_instances: int,
                    num_steps: int, seed: int, settings: Settings,
-                   mode: str = "test", learning_rate: float = 0.0,
-                   l2l_path: Optional[str] = None) -> np.ndarray:
-  """Losses `[num_instances, num_steps]` of one optimizer, computed with
-  `experiment.evaluate_losses` or read back from an earlier run's file."""
+                   learning_rate: float = 0.0,
+                   l2l_path: Optional[str] = None) -> Dict[str, np.ndarray]:
+  """One optimizer's run on `num_instances` instances of `num_steps` steps.
+
+  Computed with `experiment.evaluate_losses` (instances optimized
+  `_MAX_INSTANCES_PER_PROGRAM` at a time), or read back from an earlier
+  run's file.
+
+  Returns:
+    `{"losses": [num_instances, num_steps]}`, with, for the problems that
+    have scorers, each final network's scores on both whole splits
+    `[num_instances]` (`train_loss`, `train_accuracy`, `test_loss`,
+    `test_accuracy`).
+  """
+  mode = evaluation_mode(panel_problem)
   key = (_net_files_digest(l2l_path) if optimizer == "L2L" else
          "lr{:g}".format(learning_rate))
-  filename = settings.work_path("runs", "{}_{}_{}_{}_{}x{}_seed{}.npz".format(
-      panel_problem, optimizer, key, mode, num_instances, num_steps, seed))
+  filename = settings.work_path(
+      "runs", "{}_{}_{}_{}_{}x{}_seed{}_scored.npz".format(
+          panel_problem, optimizer, key, mode, num_instances, num_steps,
+          seed))
 
   def compute():
     config = experiment.optimizer_config(optimizer, panel_problem, l2l_path,
                                          learning_rate, settings.data_dir,
                                          mode)
-    losses, _ = experiment.evaluate_losses(
-        *config, num_epochs=num_instances, num_steps=num_steps, seed=seed)
-    return {"losses": losses}
+    per_program = math.gcd(num_instances, _MAX_INSTANCES_PER_PROGRAM)
+    run = experiment.evaluate_losses(
+        *config, num_epochs=num_instances // per_program,
+        num_steps=num_steps, seed=seed, num_instances=per_program,
+        scorers=experiment.split_scorers(panel_problem, mode,
+                                         settings.data_dir))
+    return dict(run.scores, losses=run.losses)
 
-  return experiment.cached_arrays(filename, compute)["losses"]
+  return experiment.cached_arrays(filename, compute)
+
+
+def instance_metrics(arrays: Dict[str, np.ndarray],
+                     mode: str) -> Dict[str, np.ndarray]:
+  """Each instance's value of every metric of a run (`evaluation_run`).
+
+  Args:
+    arrays: The run's arrays.
+    mode: The split its optimizees trained on (`evaluation_mode`).
+
+  Returns:
+    `{"trajectory": mean loss over the steps, "final": final loss}`, each
+    `[instances]`; the final loss is the final network's on the whole split
+    `mode` where the problem has scorers, the last step's loss otherwise
+    (exact for the data-free problems). With scorers, also `"unseen_loss"`
+    and `"unseen_accuracy"`, the final network's on the other split.
+  """
+  losses = arrays["losses"]
+  metrics = {"trajectory": curves.trajectory_losses(losses),
+             "final": arrays.get(mode + "_loss", losses[:, -1])}
+  unseen = experiment.other_split(mode)
+  for name in _UNSEEN_SCORES:
+    key = name.replace("unseen", unseen)
+    if key in arrays:
+      metrics[name] = arrays[key]
+  return metrics
+
+
+def _best_learning_rate(means: Dict[float, Dict[str, float]],
+                        metric: str) -> Tuple[float, bool]:
+  """The learning rate with the lowest mean `metric`, and whether it is at
+  an edge of the grid (`means`: `{learning rate: {metric: mean}}`)."""
+  grid = sorted(means)
+  best = min(grid, key=lambda learning_rate: means[learning_rate][metric])
+  return best, len(grid) > 1 and best in (grid[0], grid[-1])
 
 
 def tune(panel_problem: str, num_steps: int, figure: Figure,
          learning_rates: Sequence[float], settings: Settings,
-         progress: Progress) -> Tuple[Dict[str, float], List[Tuple]]:
-  """Picks each baseline's learning rate on the training distribution.
+         progress: Progress) -> Tuple[Dict[str, Dict[str, float]],
+                                      List[Tuple]]:
+  """Picks each baseline's learning rate for each metric.
+
+  Tuning runs use other instances (seed + 1) of the distribution the
+  figure's instances come from. While a metric's best learning rate is at
+  an edge of the grid, the grid is extended to the next half decade beyond
+  it (at most `_MAX_GRID_EXTENSIONS` times per metric); each metric's rate
+  is then the best of the whole grid.
 
   Returns:
-    `({baseline: learning rate}, [(baseline, learning rate, mean final
-    loss)])`.
+    `({baseline: {metric: learning rate}}, [(baseline, learning rate,
+    {metric: mean over the tuning instances})])`.
   """
+  max_extensions = 1 if settings.quick else _MAX_GRID_EXTENSIONS
   chosen, scores = {}, []
   for baseline in experiment.BASELINES:
-    best = None
-    for learning_rate in learning_rates:
-      losses = evaluation_run(panel_problem, baseline,
+    means = {}
+
+    def evaluate(learning_rate, baseline=baseline, means=means):
+      arrays = evaluation_run(panel_problem, baseline,
                               figure.num_tuning_instances, num_steps,
-                              settings.seed + 1, settings, mode="train",
+                              settings.seed + 1, settings,
                               learning_rate=learning_rate)
-      score = curves.mean_final_loss(losses)
-      scores.append((baseline, learning_rate, score))
-      if best is None or score < best[1]:
-        best = (learning_rate, score)
+      metrics = instance_metrics(arrays, evaluation_mode(panel_problem))
+      means[learning_rate] = {metric: curves.mean_or_inf(metrics[metric])
+                              for metric in METRICS}
       progress.done()
-    chosen[baseline] = best[0]
-    edge = best[0] in (min(learning_rates), max(learning_rates))
-    progress.log("{} on {}: learning rate {:g} (mean final loss {:.4g} on "
-                 "the training distribution){}".format(
-                     baseline, panel_problem, best[0], best[1],
-                     "; at the edge of the grid, widen --learning_rates"
-                     if edge and len(learning_rates) > 1 else ""))
+
+    for learning_rate in learning_rates:
+      evaluate(learning_rate)
+    extensions = dict.fromkeys(METRICS, 0)
+    while True:
+      at_edge = [metric for metric in METRICS
+                 if _best_learning_rate(means, metric)[1] and
+                 extensions[metric] < max_extensions]
+      if not at_edge:
+        break
+      best, _ = _best_learning_rate(means, at_edge[0])
+      extensions[at_edge[0]] += 1
+      progress.add_runs(1)
+      evaluate(experiment.next_half_decade(best, up=best == max(means)))
+    chosen[baseline] = {}
+    for metric in METRICS:
+      best, edge = _best_learning_rate(means, metric)
+      chosen[baseline][metric] = best
+      progress.log("{} on {}, {}: learning rate {:g} (mean {:.4g} on the "
+                   "tuning instances){}".format(
+                       baseline, panel_problem, METRICS[metric], best,
+                       means[best][metric],
+                       "; still at the edge of the extended grid: widen "
+                       "--learning_rates" if edge else ""))
+    scores += [(baseline, lr, means[lr]) for lr in sorted(means)]
   return chosen, scores
 
 
@@ -327,20 +446,20 @@ def make_figure(figure: Figure, learning_rates: Sequence[float],
     figure = figure._replace(
         num_instances=_QUICK["num_instances"],
         num_tuning_instances=_QUICK["num_tuning_instances"])
-  num_instances = figure.num_instances
-  # Panels of the same problem share runs: the longest one is evaluated and
-  # the shorter ones are its first steps (the same optimizer trajectories).
-  longest, shortest = {}, {}
-  for panel in figure.panels:
-    steps = settings.panel_steps(panel)
-    longest[panel.problem] = max(longest.get(panel.problem, 0), steps)
-    shortest[panel.problem] = min(shortest.get(panel.problem, steps), steps)
-  num_runs = len(longest) * (
-      len(experiment.BASELINES) * (len(learning_rates) + 1) + 1)
+  problems = list(dict.fromkeys(panel.problem for panel in figure.panels))
+  # Baselines are tuned once per problem, at its shortest horizon, as the
+  # paper reused its learning rates for the longer runs.
+  shortest = {problem: min(settings.panel_steps(panel)
+                           for panel in figure.panels
+                           if panel.problem == problem)
+              for problem in problems}
+  num_runs = (len(problems) * len(experiment.BASELINES) *
+              len(learning_rates) +
+              len(figure.panels) * (1 + 2 * len(experiment.BASELINES)))
   progress = Progress(figure.name, num_runs)
   stem = os.path.join(settings.output_dir, figure.name)
   try:
-    data = {p: _data_note(p, settings.data_dir) for p in longest}
+    data = {p: _data_note(p, settings.data_dir) for p in problems}
   except errors.MissingFileError as e:
     progress.log("skipped: " + str(e))
     _write_text(stem + ".md", "## {}\n\nSkipped: {}\n".format(figure.title, e))
@@ -350,74 +469,160 @@ def make_figure(figure: Figure, learning_rates: Sequence[float],
       progress.log("data of {}: {}".format(problem, source))
   l2l_path = train_optimizer(figure.train_problem, settings, progress)
 
-  runs = {}
-  tuning_lines = []
-  for problem, num_steps in longest.items():
-    # Tuned at the shortest horizon, as the paper reused its learning rates
-    # for the longer runs.
-    chosen, scores = tune(problem, shortest[problem], figure, learning_rates,
-                          settings, progress)
-    tuning_lines += ["| {} | {} | {:g} | {:.4g} |".format(problem, *s)
-                     for s in scores]
-    runs[problem] = _held_out_runs(problem, num_steps, num_instances, chosen,
-                                   l2l_path, settings, progress)
+  chosen, tuning_lines = {}, []
+  for problem in problems:
+    chosen[problem], scores = tune(problem, shortest[problem], figure,
+                                   learning_rates, settings, progress)
+    tuning_lines += [
+        "| {} | {} | {:g} | {} |".format(
+            problem, baseline, learning_rate, " | ".join(
+                "{:.4g}".format(means[metric]) for metric in METRICS))
+        for baseline, learning_rate, means in scores]
   panels_results = [
-      (panel, [(label, losses[:, :settings.panel_steps(panel)])
-               for label, losses in runs[panel.problem]])
+      (panel, _held_out_runs(panel.problem, settings.panel_steps(panel),
+                             figure.num_instances, chosen[panel.problem],
+                             l2l_path, settings, progress))
       for panel in figure.panels]
-
   sources = sorted({d for d in data.values() if d})
-  note = ("{} held-out instances, seed {}; band: interquartile range; L2L "
-          "trained {} epochs{}".format(
-              num_instances, settings.seed, settings.train_epochs,
+  note = ("{} held-out instances, the same for every optimizer (seed {}); "
+          "band: interquartile range; L2L trained {} epochs{}".format(
+              figure.num_instances, settings.seed, settings.train_epochs,
               "; data: " + ", ".join(sources) if sources else ""))
-  _write_figure(figure, panels_results, note, tuning_lines, settings)
+  _write_figure(figure, panels_results, note, sources, tuning_lines,
+                settings)
   progress.log("done: {}.png".format(stem))
 
 
+class PanelRuns(NamedTuple):
+  """A panel's held-out runs, every optimizer on the same instances.
+
+  Attributes:
+    l2l: L2L's run (`evaluation_run`'s arrays).
+    baselines: `{(baseline, learning rate): run}`, each baseline at the
+        learning rate chosen for each metric.
+    chosen: `{baseline: {metric: learning rate}}`.
+    mode: The split the optimizees trained on.
+  """
+  l2l: Dict[str, np.ndarray]
+  baselines: Dict[Tuple[str, float], Dict[str, np.ndarray]]
+  chosen: Dict[str, Dict[str, float]]
+  mode: str
+
+  @property
+  def scored(self) -> bool:
+    """Whether the final networks were scored on whole splits."""
+    return self.mode + "_loss" in self.l2l
+
+  def curves(self, metric: str = "trajectory"):
+    """`[(label, losses [instances, steps])]`: L2L, then each baseline at
+    its learning rate for `metric`."""
+    return [("L2L", self.l2l["losses"])] + [
+        ("{} (lr {:g})".format(baseline, rates[metric]),
+         self.baselines[baseline, rates[metric]]["losses"])
+        for baseline, rates in self.chosen.items()]
+
+  def all_curves(self):
+    """`[(label, losses)]` of every run: L2L, then each baseline run."""
+    return [("L2L", self.l2l["losses"])] + [
+        ("{} (lr {:g})".format(baseline, rate), run["losses"])
+        for (baseline, rate), run in self.baselines.items()]
+
+  def values(self, metric: str, tuned_for: str):
+    """`[(label, per-instance values of metric)]`: L2L, then each baseline
+    at its learning rate for `tuned_for`; empty if the runs lack `metric`."""
+    l2l = instance_metrics(self.l2l, self.mode)
+    if metric not in l2l:
+      return []
+    return [("L2L", l2l[metric])] + [
+        ("{} (lr {:g})".format(baseline, rates[tuned_for]),
+         instance_metrics(self.baselines[baseline, rates[tuned_for]],
+                          self.mode)[metric])
+        for baseline, rates in self.chosen.items()]
+
+
 def _held_out_runs(problem: str, num_steps: int, num_instances: int,
-                   learning_rates: Dict[str, float], l2l_path: str,
-                   settings: Settings, progress: Progress):
-  """L2L's and each baseline's (at its chosen learning rate) held-out runs:
-  `[(label, losses [num_instances, num_steps])]`, L2L first."""
-  results = [("L2L", evaluation_run(problem, "L2L", num_instances, num_steps,
-                                    settings.seed, settings,
-                                    l2l_path=l2l_path))]
+                   chosen: Dict[str, Dict[str, float]], l2l_path: str,
+                   settings: Settings, progress: Progress) -> PanelRuns:
+  """L2L's and each baseline's runs on the figure's instances (seed)."""
+  l2l = evaluation_run(problem, "L2L", num_instances, num_steps,
+                       settings.seed, settings, l2l_path=l2l_path)
   progress.done()
-  for baseline in experiment.BASELINES:
-    results.append(("{} (lr {:g})".format(baseline, learning_rates[baseline]),
-                    evaluation_run(problem, baseline, num_instances,
-                                   num_steps, settings.seed, settings,
-                                   learning_rate=learning_rates[baseline])))
-    progress.done()
-  return results
+  baselines = {}
+  for baseline, rates in chosen.items():
+    for learning_rate in sorted(set(rates.values())):
+      baselines[baseline, learning_rate] = evaluation_run(
+          problem, baseline, num_instances, num_steps, settings.seed,
+          settings, learning_rate=learning_rate)
+      progress.done()
+  return PanelRuns(l2l, baselines, chosen, evaluation_mode(problem))
+
+
+def _panel_tables(runs: PanelRuns) -> List[str]:
+  """Markdown sections comparing L2L with the tuned baselines, per metric
+  (the baselines tuned for it), then the unseen-data scores (the baselines
+  tuned for the final loss)."""
+  sections = []
+  for metric, description in METRICS.items():
+    sections.append("{} (baselines tuned for it):\n\n{}\n".format(
+        description.capitalize(),
+        curves.comparison_table(description, runs.values(metric, metric))))
+  for metric, description in _UNSEEN_SCORES.items():
+    values = runs.values(metric, "final")
+    if values:
+      sections.append("Final network, {} (baselines tuned for the final "
+                      "loss):\n\n{}\n".format(
+                          description, curves.comparison_table(description,
+                                                               values)))
+  return sections
 
 
 def _write_figure(figure: Figure, panels_results, note: str,
-                  tuning_lines: Sequence[str], settings: Settings):
-  """Writes `<figure>.png`, `.csv` and `.md` from `[(panel, results)]`."""
+                  sources: Sequence[str], tuning_lines: Sequence[str],
+                  settings: Settings):
+  """Writes `<figure>.png`, `.csv` and `.md` from `[(panel, PanelRuns)]`
+  (`sources`: where the data came from, empty for data-free problems)."""
   stem = os.path.join(settings.output_dir, figure.name)
   titles = ["{}, {} steps".format(panel.title, settings.panel_steps(panel))
             for panel, _ in panels_results]
   curves.plot(stem + ".png", figure.title,
-              [(title, results) for title, (_, results)
+              [(title, runs.curves()) for title, (_, runs)
                in zip(titles, panels_results)], note)
   curves.write_curves_csv(
       stem + ".csv",
       [("{}_{}steps".format(panel.problem, settings.panel_steps(panel)),
-        results) for panel, results in panels_results])
-  sections = ["## {}\n\n![{}]({}.png)\n\nMade by `{}`: {}.\n".format(
-      figure.title, figure.name, figure.name, settings.command, note)]
-  for title, (panel, results) in zip(titles, panels_results):
-    sections.append("### {} (`{}`)\n\n{}\n".format(
-        title, panel.problem, curves.final_loss_table(results)))
+        runs.all_curves()) for panel, runs in panels_results])
+  sections = ["## {}\n\n![{}]({}.png)\n\nMade by `{}`: {}. Every "
+              "optimizee trains on the {} split; the final loss is {}.\n"
+              .format(figure.title, figure.name, figure.name,
+                      settings.command, note, _split_note(figure),
+                      _final_loss_note(panels_results, bool(sources)))]
+  for title, (panel, runs) in zip(titles, panels_results):
+    sections.append("### {} (`{}`)\n".format(title, panel.problem))
+    sections += _panel_tables(runs)
   sections.append(
-      "<details><summary>Learning-rate grid (mean final loss on {} "
-      "training-distribution instances)</summary>\n\n| problem | optimizer | "
-      "learning rate | mean final loss |\n|---|---|---:|---:|\n{}\n\n"
-      "</details>\n".format(figure.num_tuning_instances,
-                            "\n".join(tuning_lines)))
+      "<details><summary>Learning-rate grid (means over {} tuning "
+      "instances)</summary>\n\n| problem | optimizer | learning rate | {} "
+      "|\n|---|---|---:|{}\n{}\n\n</details>\n".format(
+          figure.num_tuning_instances, " | ".join(METRICS.values()),
+          "---:|" * len(METRICS), "\n".join(tuning_lines)))
   _write_text(stem + ".md", "\n".join(sections))
+
+
+def _split_note(figure: Figure) -> str:
+  modes = sorted({evaluation_mode(panel.problem) for panel in figure.panels})
+  return " and ".join("\"{}\"".format(mode) for mode in modes)
+
+
+def _final_loss_note(panels_results, has_data: bool) -> str:
+  """How the final loss of `[(panel, PanelRuns)]` is measured."""
+  if all(runs.scored for _, runs in panels_results):
+    return ("the final network's loss on the whole split it trained on; its "
+            "loss and accuracy on the test split, which it never trained "
+            "on, are given too")
+  if has_data:
+    return ("the loss of the last step's minibatch (this problem has no "
+            "whole-split scorer)")
+  return "the loss after the last step (exact: no minibatch)"
 
 
 def _check_flags() -> List[float]:

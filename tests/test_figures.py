@@ -20,10 +20,14 @@ import experiment
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
-def test_mean_final_loss_is_infinite_when_an_instance_diverged():
-  assert curves.mean_final_loss(np.array([[3.0, 1.0], [2.0, 3.0]])) == 2.0
-  assert curves.mean_final_loss(np.array([[1.0, 1.0], [1.0, np.nan]])) == (
-      np.inf)
+def test_mean_is_infinite_when_an_instance_diverged():
+  assert curves.mean_or_inf(np.array([3.0, 1.0])) == 2.0
+  assert curves.mean_or_inf(np.array([1.0, np.nan])) == np.inf
+
+
+def test_trajectory_losses_are_each_instances_mean_over_steps():
+  losses = np.array([[3.0, 1.0, 2.0], [6.0, 0.0, 0.0]])
+  np.testing.assert_allclose(curves.trajectory_losses(losses), [2.0, 2.0])
 
 
 def test_curve_statistics():
@@ -35,24 +39,43 @@ def test_curve_statistics():
   np.testing.assert_allclose(stats["q75"], [4.0, 40.0])
 
 
-def test_final_loss_table_ratio_to_the_best_baseline():
-  table = curves.final_loss_table([
-      ("L2L", np.array([[5.0, 1.0], [5.0, 3.0]])),
-      ("SGD (lr 0.1)", np.array([[5.0, 4.0], [5.0, 4.0]])),
-      ("Adam (lr 0.01)", np.array([[5.0, 8.0], [5.0, 8.0]])),
+def test_summary_and_paired_difference():
+  values = np.array([1.0, 2.0, 3.0, 10.0])
+  summary = curves.summarize(values)
+  assert summary.mean == 4.0 and summary.median == 2.5
+  np.testing.assert_allclose(summary.standard_error,
+                             np.std(values, ddof=1) / 2)
+  # The same instances shifted by 0.5 with small noise: the paired
+  # difference's standard error is that of the noise, not of the instances.
+  others = values + 0.5 + np.array([0.01, -0.01, 0.02, -0.02])
+  difference = curves.paired_difference(values, others)
+  np.testing.assert_allclose(difference.mean, -0.5)
+  assert difference.standard_error < 0.02 < summary.standard_error
+  assert curves.summarize(np.array([1.0, np.inf])).mean == np.inf
+
+
+def test_comparison_table_verdicts():
+  instances = np.array([1.0, 2.0, 3.0, 4.0])
+  table = curves.comparison_table("final loss", [
+      ("L2L", instances),
+      ("SGD (lr 0.1)", instances + np.array([1.0, 1.1, 0.9, 1.0])),
+      ("Adam (lr 0.01)", instances + np.array([0.1, -0.1, 0.2, -0.2])),
+      ("NAG (lr 1)", instances - np.array([1.0, 1.1, 0.9, 1.0])),
+      ("RMSprop (lr 1)", np.array([1.0, np.inf, 1.0, 1.0])),
   ])
-  rows = table.splitlines()[2:]
-  assert rows[0] == "| L2L | 2 | 1 | 0.5 |"
-  assert rows[1] == "| SGD (lr 0.1) | 4 | 0 | 1 |"
-  assert rows[2] == "| Adam (lr 0.01) | 8 | 0 | 2 |"
+  rows = [row.split(" | ") for row in table.splitlines()[2:]]
+  assert rows[0][:4] == ["| L2L", "2.5", "0.6455", "2.5"]
+  assert [row[-1] for row in rows[1:]] == [
+      "lower |", "within 2 SE |", "higher |", "not finite |"]
+  assert rows[1][4] == "-1"
 
 
 def _sgd_losses(learning_rate, seed):
   config = experiment.optimizer_config("SGD", "quadratic",
                                        learning_rate=learning_rate,
                                        mode="train")
-  losses, _ = experiment.evaluate_losses(*config, num_epochs=3, num_steps=2,
-                                         seed=seed)
+  losses = experiment.evaluate_losses(*config, num_epochs=3, num_steps=2,
+                                      seed=seed).losses
   assert losses.shape == (3, 2)
   return losses
 
@@ -97,6 +120,12 @@ def test_quick_mode_makes_every_figure_and_reuses_its_runs(tmp_path):
       assert f.read(8) == b"\x89PNG\r\n\x1a\n"
     table = (output / (name + ".md")).read_text()
     assert "| L2L |" in table and "| Adam (lr " in table
+    assert "Mean loss over the run (baselines tuned for it):" in table
+    assert "Final loss (baselines tuned for it):" in table
+    assert "L2L minus optimizer" in table
+    # The MNIST networks are scored on data they never trained on.
+    assert ("Final network, accuracy on unseen data" in table) == (
+        name != "quadratic")
     curves = (output / (name + ".csv")).read_text().splitlines()
     assert curves[0] == "panel,optimizer,step,mean,q25,q75"
     assert {line.split(",")[1] for line in curves[1:]} == {
@@ -138,3 +167,24 @@ def test_bad_input(args, message):
   assert "Traceback" not in result.stderr
   last = result.stderr.strip().splitlines()[-1]
   assert last.startswith("figures.py: error: ") and message in last
+
+
+def test_a_best_learning_rate_at_the_edge_extends_the_grid(tmp_path):
+  output = tmp_path / "figures"
+  result = run_figures("--quick", "--figures=quadratic",
+                       "--learning_rates=1e-5,3e-5",
+                       "--output_dir=" + str(output))
+  assert result.returncode == 0, result.stderr[-2000:]
+  grid = (output / "quadratic.md").read_text()
+  # SGD is best at the largest rate of so small a grid; once extended to
+  # the next half decade (the --quick limit), it is still at the edge.
+  assert "| quadratic | SGD | 0.0001 |" in grid
+  assert "still at the edge of the extended grid" in result.stdout
+
+
+@pytest.mark.parametrize("learning_rate, up, expected", [
+    (0.1, True, 0.316), (0.316, True, 1.0), (1.0, False, 0.316),
+    (1e-4, False, 3.16e-5), (0.5, True, 1.0), (0.5, False, 0.316),
+    (3e-5, True, 3.16e-5)])
+def test_grid_extensions_are_half_decades(learning_rate, up, expected):
+  assert experiment.next_half_decade(learning_rate, up) == expected
