@@ -60,14 +60,11 @@ Settings = collections.namedtuple(
 
 
 def net_config(changes, path=None):
-  """The MNIST net configuration (`util.get_default_net_config`, loaded from
-  `path` if given) with `changes` (`k`, `scale`) applied."""
-  config = util.get_default_net_config("cw", path)
-  if "k" in changes:
-    config["net_options"]["preprocess_options"] = {"k": changes["k"]}
-  if "scale" in changes:
-    config["net_options"]["scale"] = changes["scale"]
-  return {"cw": config}
+  """The MNIST net configuration (the original code's, loaded from `path` if
+  given) with `changes` (`k`, `scale`) applied."""
+  return util.with_net_settings(util.get_net_config("mnist", path)[0],
+                                log_and_sign_k=changes.get("k"),
+                                output_scale=changes.get("scale"))
 
 
 class _TrainingLosses(training.Progress):

@@ -41,6 +41,13 @@ flags.DEFINE_integer("num_steps", 100,
 flags.DEFINE_integer("unroll_length", 20, "Meta-optimizer unroll length.")
 flags.DEFINE_float("learning_rate", 0.001, "Learning rate.")
 flags.DEFINE_boolean("second_derivatives", False, "Use second derivatives.")
+flags.DEFINE_float("log_and_sign_k", None,
+                   "The k of the nets' LogAndSign preprocessing (MNIST, "
+                   "CIFAR): default, the original code's 5; the paper's "
+                   "is 10.")
+flags.DEFINE_float("output_scale", None,
+                   "Output scale of the learned nets: default, the original "
+                   "code's (0.01 for MNIST and CIFAR, 1 for the quadratic).")
 
 flags.DEFINE_integer("num_instances", 1,
                      "Problem instances optimized together per meta-step "
@@ -71,7 +78,8 @@ flags.DEFINE_integer("max_nonfinite_epochs", 5,
 
 # Flags that define the optimizer being trained: a resumed run must use the
 # values of the run it continues (they are kept in save_path/run.json).
-_RUN_FLAGS = ("problem", "num_steps", "unroll_length", "second_derivatives")
+_RUN_FLAGS = ("problem", "num_steps", "unroll_length", "second_derivatives",
+              "log_and_sign_k", "output_scale")
 _STRATEGIES = ("off", "mirrored", "multi_worker_mirrored")
 _SCHEDULE_FLAGS = training.Schedule._fields
 
@@ -84,6 +92,7 @@ def _check_flags():
   cli.check_unroll_flags(FLAGS.num_steps, FLAGS.unroll_length)
   cli.check_learning_rate_flag(FLAGS.learning_rate)
   cli.check_problem_flag(FLAGS.problem)
+  _net_config()  # Checks --log_and_sign_k and --output_scale.
   if FLAGS.logdir is not None and importlib.util.find_spec(
       "tensorboard") is None:
     raise cli.UsageError("--logdir needs the tensorboard package: "
@@ -139,6 +148,26 @@ def _strategy() -> Optional[tf.distribute.Strategy]:
   return None
 
 
+def _net_config():
+  """The problem's nets with --log_and_sign_k and --output_scale applied.
+
+  Raises:
+    cli.UsageError: For a value out of range or a setting the problem's
+        nets do not have.
+  """
+  for name in ("log_and_sign_k", "output_scale"):
+    if FLAGS[name].value is not None and not FLAGS[name].value > 0:
+      raise cli.UsageError("--{} must be positive, got {}.".format(
+          name, FLAGS[name].value))
+  net_config, _ = util.get_net_config(FLAGS.problem)
+  try:
+    return util.with_net_settings(net_config, FLAGS.log_and_sign_k,
+                                  FLAGS.output_scale)
+  except ValueError as e:
+    raise cli.UsageError("--problem={}: --{}".format(FLAGS.problem,
+                                                     e)) from None
+
+
 def _run_config():
   return {name: FLAGS[name].value for name in _RUN_FLAGS}
 
@@ -152,8 +181,9 @@ def main(argv):
   del argv  # Unused.
   _check_flags()
   strategy = _strategy()
-  problem, net_config, net_assignments = util.get_config(
-      FLAGS.problem, data_dir=FLAGS.data_dir)
+  problem, _, net_assignments = util.get_config(FLAGS.problem,
+                                                data_dir=FLAGS.data_dir)
+  net_config = _net_config()
   signal.signal(signal.SIGTERM, _raise_keyboard_interrupt)
   try:
     training.meta_train(

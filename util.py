@@ -83,6 +83,49 @@ def get_default_net_config(name: str, path: Optional[str]) -> Dict[str, Any]:
               net_path=get_net_path(name, path))
 
 
+# The learned nets, whose options `with_net_settings` changes.
+_LSTM_NETS = ("StandardDeepLSTM", "CoordinateWiseDeepLSTM", "KernelDeepLSTM")
+
+
+def with_net_settings(net_config: Dict[str, Dict[str, Any]],
+                      log_and_sign_k: Optional[float] = None,
+                      output_scale: Optional[float] = None
+                      ) -> Dict[str, Dict[str, Any]]:
+  """A copy of `net_config` with the learned nets' settings changed.
+
+  Args:
+    net_config: `{net key: networks.factory arguments}`.
+    log_and_sign_k: If given, the `k` of every net with `LogAndSign`
+        preprocessing (the original code's 5, the paper's 10).
+    output_scale: If given, the output scale of every learned (LSTM) net.
+
+  Returns:
+    The changed configuration.
+
+  Raises:
+    ValueError: If a setting is given but no net has it.
+  """
+  net_config = copy.deepcopy(net_config)
+  learned = [config["net_options"] for config in net_config.values()
+             if config["net"] in _LSTM_NETS]
+  log_and_sign = [options for options in learned
+                  if options.get("preprocess_name") == "LogAndSign"]
+  if log_and_sign_k is not None:
+    if not log_and_sign:
+      raise ValueError("log_and_sign_k: none of the nets ({}) has LogAndSign "
+                       "preprocessing.".format(", ".join(net_config)))
+    for options in log_and_sign:
+      options["preprocess_options"] = dict(
+          options.get("preprocess_options", {}), k=log_and_sign_k)
+  if output_scale is not None:
+    if not learned:
+      raise ValueError("output_scale: none of the nets ({}) is learned."
+                       .format(", ".join(net_config)))
+    for options in learned:
+      options["scale"] = output_scale
+  return net_config
+
+
 def _cw_net(**net_options):
   """Nets of one coordinatewise LSTM, keyed "cw", taking every variable."""
   def nets(path):

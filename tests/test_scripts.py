@@ -82,6 +82,24 @@ def test_evaluate_says_when_the_stored_network_differs(tmp_path):
   assert len(log_mean_final_errors(result.stdout)) == 1
 
 
+def test_train_with_other_net_settings(tmp_path):
+  save_path = str(tmp_path / "run")
+  result = run("train.py", *FAST, "--num_epochs=2", "--evaluation_period=2",
+               "--evaluation_epochs=1", "--output_scale=0.5",
+               "--save_path=" + save_path)
+  assert result.returncode == 0, result.stderr
+  assert networks.from_file(os.path.join(
+      save_path, "cw.l2l")).net_options["scale"] == 0.5
+  result = run("train.py", *FAST, "--num_epochs=4", "--save_path=" + save_path,
+               "--resume")
+  assert_one_line_error(result, "train.py",
+                        "--output_scale=None (the run used 0.5)")
+  result = run("train.py", *FAST, "--log_and_sign_k=10")
+  assert_one_line_error(result, "train.py", "--problem=simple: "
+                        "--log_and_sign_k: none of the nets (cw) has "
+                        "LogAndSign preprocessing.")
+
+
 def test_evaluate_without_path_warns():
   result = run("evaluate.py", "--problem=simple", "--num_epochs=1",
                "--num_steps=5")

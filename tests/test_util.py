@@ -104,6 +104,25 @@ def test_get_config_uses_the_stored_network(tmp_path, caplog):
              for message in caplog.messages)
 
 
+def test_with_net_settings_changes_a_copy():
+  net_config, _ = util.get_net_config("cifar-multi")
+  changed = util.with_net_settings(net_config, log_and_sign_k=10,
+                                   output_scale=0.1)
+  for key in ("conv", "fc"):
+    assert changed[key]["net_options"]["preprocess_options"] == {"k": 10}
+    assert changed[key]["net_options"]["scale"] == 0.1
+    assert net_config[key]["net_options"]["preprocess_options"] == {"k": 5}
+  assert util.with_net_settings(net_config) == net_config
+  # simple-multi: only the learned net takes the scale.
+  net_config, _ = util.get_net_config("simple-multi")
+  changed = util.with_net_settings(net_config, output_scale=0.5)
+  assert changed["cw"]["net_options"]["scale"] == 0.5
+  assert changed["adam"] == net_config["adam"]
+  with pytest.raises(ValueError, match="log_and_sign_k: none of the nets "
+                     r"\(cw, adam\) has LogAndSign"):
+    util.with_net_settings(net_config, log_and_sign_k=10)
+
+
 def test_problem_names():
   assert util.PROBLEM_NAMES == DATA_FREE_PROBLEMS + [
       "mnist", "mnist-wider", "mnist-deeper", "mnist-relu", "cifar",
