@@ -65,6 +65,9 @@ flags.DEFINE_list("figures", None, "Figures to make (default: all).")
 flags.DEFINE_boolean("quick", False, "Tiny budgets: every figure end to end "
                      "in about a minute (a smoke test; results not "
                      "meaningful).")
+flags.DEFINE_boolean("pretrained", False, "Use the optimizers shipped in "
+                     "pretrained/<problem> instead of training them (a "
+                     "figure without one is skipped).")
 flags.DEFINE_integer("train_epochs", None, "Meta-training epochs of each L2L "
                      "optimizer (default 10000, the original's; --quick: 2).")
 flags.DEFINE_list("learning_rates", None, "Learning-rate grid of the "
@@ -79,6 +82,9 @@ _DEFAULT_LEARNING_RATES = ("1e-4", "3e-4", "1e-3", "3e-3", "0.01", "0.03",
 _QUICK_LEARNING_RATES = ("0.01", "0.1")
 _DEFAULT_TRAIN_EPOCHS = 10000
 _QUICK_TRAIN_EPOCHS = 2
+# The optimizers shipped with the code: pretrained/<problem>/<net key>.l2l.
+PRETRAINED_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                              "pretrained")
 # Written next to an optimizer trained to the end: its epochs.
 _TRAINED_EPOCHS_FILE = "trained_epochs.txt"
 
@@ -132,13 +138,16 @@ _QUICK = {"num_instances": 2, "num_tuning_instances": 1, "num_steps": 10,
 
 
 class Settings(collections.namedtuple(
-    "Settings", "output_dir quick train_epochs seed data_dir command")):
+    "Settings",
+    "output_dir quick pretrained train_epochs seed data_dir command")):
   """What every figure of one `figures.py` run shares.
 
   Attributes:
     output_dir: Folder of the figures; `work/` under it holds the trained
         optimizers and the evaluation runs.
     quick: Whether to scale every budget down (`_QUICK`).
+    pretrained: Whether to use the optimizers of `pretrained/` rather than
+        train them.
     train_epochs: Meta-training epochs of each L2L optimizer.
     seed: Seed of the held-out instances (tuning uses seed + 1, training
         seed + 2).
@@ -467,7 +476,20 @@ def make_figure(figure: Figure, learning_rates: Sequence[float],
   for problem, source in data.items():
     if source:
       progress.log("data of {}: {}".format(problem, source))
-  l2l_path = train_optimizer(figure.train_problem, settings, progress)
+  if settings.pretrained:
+    l2l_path = os.path.join(PRETRAINED_DIR, figure.train_problem)
+    if not _has_nets(l2l_path):
+      progress.log("skipped: no optimizer in pretrained/" +
+                   figure.train_problem)
+      _write_text(stem + ".md", "## {}\n\nSkipped: no pretrained optimizer "
+                  "in pretrained/{}.\n".format(figure.title,
+                                               figure.train_problem))
+      return
+    l2l_note = "L2L: the optimizer of pretrained/{} (see its README)".format(
+        figure.train_problem)
+  else:
+    l2l_path = train_optimizer(figure.train_problem, settings, progress)
+    l2l_note = "L2L trained {} epochs".format(settings.train_epochs)
 
   chosen, tuning_lines = {}, []
   for problem in problems:
@@ -485,8 +507,8 @@ def make_figure(figure: Figure, learning_rates: Sequence[float],
       for panel in figure.panels]
   sources = sorted({d for d in data.values() if d})
   note = ("{} held-out instances, the same for every optimizer (seed {}); "
-          "band: interquartile range; L2L trained {} epochs{}".format(
-              figure.num_instances, settings.seed, settings.train_epochs,
+          "band: interquartile range; {}{}".format(
+              figure.num_instances, settings.seed, l2l_note,
               "; data: " + ", ".join(sources) if sources else ""))
   _write_figure(figure, panels_results, note, sources, tuning_lines,
                 settings)
@@ -681,6 +703,7 @@ def main(argv):
   logging.set_verbosity(logging.ERROR)
   settings = Settings(
       output_dir=FLAGS.output_dir, quick=FLAGS.quick,
+      pretrained=FLAGS.pretrained,
       train_epochs=FLAGS.train_epochs or (
           _QUICK_TRAIN_EPOCHS if FLAGS.quick else _DEFAULT_TRAIN_EPOCHS),
       seed=FLAGS.seed, data_dir=FLAGS.data_dir,
