@@ -12,18 +12,13 @@ folder holding only `.l2l` files, such as a copy of a `train.py` run's, is
 used as it is). The optimizer kept is the best of the run's evaluations,
 which draw their own instances (validation instances), never the figure's.
 
-The comparison is paired: every optimizer runs on the same held-out
-instances (initial networks and minibatch sequences, one seed). Two metrics
-are compared, each per instance: the mean loss over the run (the paper's
-meta-objective) and the final loss, measured without minibatch noise (the
-final network's loss on the whole data split it trained on; the quadratic's
-last loss is exact). Each baseline (SGD, RMSprop, Adam, NAG, with the
-Torch-optim defaults) is tuned for each metric on other instances of the
-same distribution: the learning rate of `--learning_rates` with the lowest
-mean, the grid extended by half decades while the best is at its edge.
-The data problems' optimizees train on the training split, as in
-meta-training, and their final networks are also scored on the test split,
-which they never trained on (loss and accuracy).
+The comparison (`comparison.py`) is paired: every optimizer runs on the
+same held-out instances, and each baseline (SGD, RMSprop, Adam, NAG, with
+the Torch-optim defaults) is tuned on other instances for each of the two
+metrics compared, the mean loss over the run and the final loss without
+minibatch noise, on a grid (`--learning_rates`) extended while its best
+learning rate is at an edge. The data problems' optimizees train on the
+training split, as in meta-training.
 
 Each figure is written to `<output_dir>` as `<figure>.png` (mean loss per
 step on a log scale, with the interquartile range over instances as a band;
@@ -36,21 +31,19 @@ tables. Trained optimizers and every evaluation run are kept under
 """
 
 import collections
-import hashlib
-import math
 import os
 import sys
 import time
-from typing import Dict, List, NamedTuple, Optional, Sequence, Tuple
+from typing import List, Optional, Sequence
 
 # TensorFlow's C++ start-up messages would bury the progress lines.
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 from absl import flags  # pylint: disable=g-import-not-at-top
 from absl import logging
-import numpy as np
 
 import cli
+import comparison
 import curves
 import errors
 import experiment
@@ -166,7 +159,7 @@ class Settings(collections.namedtuple(
             panel.num_steps)
 
 
-class Progress:
+class Progress(comparison.Progress):
   """Prints the progress of one figure: runs done, elapsed and remaining
   time (extrapolated from the runs done)."""
 
@@ -207,16 +200,6 @@ class _TrainingProgress(training.Progress):
 
   def saved(self, save_path):
     self._progress.log("L2L saved to " + save_path)
-
-
-def _net_files_digest(path: str) -> str:
-  """Short digest of the saved nets in `path` (the cache key of L2L runs)."""
-  digest = hashlib.sha256()
-  for name in sorted(os.listdir(path)):
-    if name.endswith(".l2l"):
-      with open(os.path.join(path, name), "rb") as f:
-        digest.update(name.encode() + f.read())
-  return digest.hexdigest()[:12]
 
 
 def _has_nets(path: str) -> bool:
@@ -274,162 +257,6 @@ def train_optimizer(problem: str, settings: Settings,
                                 problem, path))
   _write_text(done_file, "{}\n".format(num_epochs))
   return path
-
-
-# Instances optimized together in one evaluation program (a divisor of the
-# number of instances of a run).
-_MAX_INSTANCES_PER_PROGRAM = 20
-# The metrics compared, by the name of their per-instance values
-# (`instance_metrics`), with their description in the tables.
-METRICS = {"trajectory": "mean loss over the run",
-           "final": "final loss"}
-# Scores of the final network on the split it never trained on.
-_UNSEEN_SCORES = {"unseen_loss": "loss on unseen data",
-                  "unseen_accuracy": "accuracy on unseen data"}
-# The grid is extended by this factor (half a decade) while its best
-# learning rate is at an edge, up to `_MAX_GRID_EXTENSIONS` times per metric
-# (`--quick`: once).
-_GRID_FACTOR = 10 ** 0.5
-_MAX_GRID_EXTENSIONS = 4
-
-
-def evaluation_mode(problem_name: str) -> str:
-  """The data split the evaluated optimizees train on: the training split,
-  as in meta-training, but for CIFAR-5 and CIFAR-2, whose optimizer is
-  evaluated on the labels it never trained on (their "test" mode)."""
-  return "test" if problem_name in ("cifar5", "cifar2") else "train"
-
-
-def evaluation_run(panel_problem: str, optimizer: str, num_instances: int,
-                   num_steps: int, seed: int, settings: Settings,
-                   learning_rate: float = 0.0,
-                   l2l_path: Optional[str] = None) -> Dict[str, np.ndarray]:
-  """One optimizer's run on `num_instances` instances of `num_steps` steps.
-
-  Computed with `experiment.evaluate_losses` (instances optimized
-  `_MAX_INSTANCES_PER_PROGRAM` at a time), or read back from an earlier
-  run's file.
-
-  Returns:
-    `{"losses": [num_instances, num_steps]}`, with, for the problems that
-    have scorers, each final network's scores on both whole splits
-    `[num_instances]` (`train_loss`, `train_accuracy`, `test_loss`,
-    `test_accuracy`).
-  """
-  mode = evaluation_mode(panel_problem)
-  key = (_net_files_digest(l2l_path) if optimizer == "L2L" else
-         "lr{:g}".format(learning_rate))
-  filename = settings.work_path(
-      "runs", "{}_{}_{}_{}_{}x{}_seed{}_scored.npz".format(
-          panel_problem, optimizer, key, mode, num_instances, num_steps,
-          seed))
-
-  def compute():
-    config = experiment.optimizer_config(optimizer, panel_problem, l2l_path,
-                                         learning_rate, settings.data_dir,
-                                         mode)
-    per_program = math.gcd(num_instances, _MAX_INSTANCES_PER_PROGRAM)
-    run = experiment.evaluate_losses(
-        *config, num_epochs=num_instances // per_program,
-        num_steps=num_steps, seed=seed, num_instances=per_program,
-        scorers=experiment.split_scorers(panel_problem, mode,
-                                         settings.data_dir))
-    return dict(run.scores, losses=run.losses)
-
-  return experiment.cached_arrays(filename, compute)
-
-
-def instance_metrics(arrays: Dict[str, np.ndarray],
-                     mode: str) -> Dict[str, np.ndarray]:
-  """Each instance's value of every metric of a run (`evaluation_run`).
-
-  Args:
-    arrays: The run's arrays.
-    mode: The split its optimizees trained on (`evaluation_mode`).
-
-  Returns:
-    `{"trajectory": mean loss over the steps, "final": final loss}`, each
-    `[instances]`; the final loss is the final network's on the whole split
-    `mode` where the problem has scorers, the last step's loss otherwise
-    (exact for the data-free problems). With scorers, also `"unseen_loss"`
-    and `"unseen_accuracy"`, the final network's on the other split.
-  """
-  losses = arrays["losses"]
-  metrics = {"trajectory": curves.trajectory_losses(losses),
-             "final": arrays.get(mode + "_loss", losses[:, -1])}
-  unseen = experiment.other_split(mode)
-  for name in _UNSEEN_SCORES:
-    key = name.replace("unseen", unseen)
-    if key in arrays:
-      metrics[name] = arrays[key]
-  return metrics
-
-
-def _best_learning_rate(means: Dict[float, Dict[str, float]],
-                        metric: str) -> Tuple[float, bool]:
-  """The learning rate with the lowest mean `metric`, and whether it is at
-  an edge of the grid (`means`: `{learning rate: {metric: mean}}`)."""
-  grid = sorted(means)
-  best = min(grid, key=lambda learning_rate: means[learning_rate][metric])
-  return best, len(grid) > 1 and best in (grid[0], grid[-1])
-
-
-def tune(panel_problem: str, num_steps: int, figure: Figure,
-         learning_rates: Sequence[float], settings: Settings,
-         progress: Progress) -> Tuple[Dict[str, Dict[str, float]],
-                                      List[Tuple]]:
-  """Picks each baseline's learning rate for each metric.
-
-  Tuning runs use other instances (seed + 1) of the distribution the
-  figure's instances come from. While a metric's best learning rate is at
-  an edge of the grid, the grid is extended to the next half decade beyond
-  it (at most `_MAX_GRID_EXTENSIONS` times per metric); each metric's rate
-  is then the best of the whole grid.
-
-  Returns:
-    `({baseline: {metric: learning rate}}, [(baseline, learning rate,
-    {metric: mean over the tuning instances})])`.
-  """
-  max_extensions = 1 if settings.quick else _MAX_GRID_EXTENSIONS
-  chosen, scores = {}, []
-  for baseline in experiment.BASELINES:
-    means = {}
-
-    def evaluate(learning_rate, baseline=baseline, means=means):
-      arrays = evaluation_run(panel_problem, baseline,
-                              figure.num_tuning_instances, num_steps,
-                              settings.seed + 1, settings,
-                              learning_rate=learning_rate)
-      metrics = instance_metrics(arrays, evaluation_mode(panel_problem))
-      means[learning_rate] = {metric: curves.mean_or_inf(metrics[metric])
-                              for metric in METRICS}
-      progress.done()
-
-    for learning_rate in learning_rates:
-      evaluate(learning_rate)
-    extensions = dict.fromkeys(METRICS, 0)
-    while True:
-      at_edge = [metric for metric in METRICS
-                 if _best_learning_rate(means, metric)[1] and
-                 extensions[metric] < max_extensions]
-      if not at_edge:
-        break
-      best, _ = _best_learning_rate(means, at_edge[0])
-      extensions[at_edge[0]] += 1
-      progress.add_runs(1)
-      evaluate(experiment.next_half_decade(best, up=best == max(means)))
-    chosen[baseline] = {}
-    for metric in METRICS:
-      best, edge = _best_learning_rate(means, metric)
-      chosen[baseline][metric] = best
-      progress.log("{} on {}, {}: learning rate {:g} (mean {:.4g} on the "
-                   "tuning instances){}".format(
-                       baseline, panel_problem, METRICS[metric], best,
-                       means[best][metric],
-                       "; still at the edge of the extended grid: widen "
-                       "--learning_rates" if edge else ""))
-    scores += [(baseline, lr, means[lr]) for lr in sorted(means)]
-  return chosen, scores
 
 
 def _write_text(filename: str, text: str):
@@ -491,19 +318,26 @@ def make_figure(figure: Figure, learning_rates: Sequence[float],
     l2l_path = train_optimizer(figure.train_problem, settings, progress)
     l2l_note = "L2L trained {} epochs".format(settings.train_epochs)
 
+  evaluations = comparison.Evaluations(
+      os.path.join(settings.output_dir, "work", "runs"), settings.data_dir,
+      progress)
   chosen, tuning_lines = {}, []
   for problem in problems:
-    chosen[problem], scores = tune(problem, shortest[problem], figure,
-                                   learning_rates, settings, progress)
+    chosen[problem], scores = evaluations.tune(
+        problem, shortest[problem], figure.num_tuning_instances,
+        settings.seed + 1, learning_rates,
+        max_extensions=1 if settings.quick else
+        comparison.MAX_GRID_EXTENSIONS)
     tuning_lines += [
         "| {} | {} | {:g} | {} |".format(
             problem, baseline, learning_rate, " | ".join(
-                "{:.4g}".format(means[metric]) for metric in METRICS))
+                "{:.4g}".format(means[metric])
+                for metric in comparison.METRICS))
         for baseline, learning_rate, means in scores]
   panels_results = [
-      (panel, _held_out_runs(panel.problem, settings.panel_steps(panel),
-                             figure.num_instances, chosen[panel.problem],
-                             l2l_path, settings, progress))
+      (panel, evaluations.held_out(panel.problem, settings.panel_steps(panel),
+                                   figure.num_instances, settings.seed,
+                                   chosen[panel.problem], l2l_path))
       for panel in figure.panels]
   sources = sorted({d for d in data.values() if d})
   note = ("{} held-out instances, the same for every optimizer (seed {}); "
@@ -515,93 +349,11 @@ def make_figure(figure: Figure, learning_rates: Sequence[float],
   progress.log("done: {}.png".format(stem))
 
 
-class PanelRuns(NamedTuple):
-  """A panel's held-out runs, every optimizer on the same instances.
-
-  Attributes:
-    l2l: L2L's run (`evaluation_run`'s arrays).
-    baselines: `{(baseline, learning rate): run}`, each baseline at the
-        learning rate chosen for each metric.
-    chosen: `{baseline: {metric: learning rate}}`.
-    mode: The split the optimizees trained on.
-  """
-  l2l: Dict[str, np.ndarray]
-  baselines: Dict[Tuple[str, float], Dict[str, np.ndarray]]
-  chosen: Dict[str, Dict[str, float]]
-  mode: str
-
-  @property
-  def scored(self) -> bool:
-    """Whether the final networks were scored on whole splits."""
-    return self.mode + "_loss" in self.l2l
-
-  def curves(self, metric: str = "trajectory"):
-    """`[(label, losses [instances, steps])]`: L2L, then each baseline at
-    its learning rate for `metric`."""
-    return [("L2L", self.l2l["losses"])] + [
-        ("{} (lr {:g})".format(baseline, rates[metric]),
-         self.baselines[baseline, rates[metric]]["losses"])
-        for baseline, rates in self.chosen.items()]
-
-  def all_curves(self):
-    """`[(label, losses)]` of every run: L2L, then each baseline run."""
-    return [("L2L", self.l2l["losses"])] + [
-        ("{} (lr {:g})".format(baseline, rate), run["losses"])
-        for (baseline, rate), run in self.baselines.items()]
-
-  def values(self, metric: str, tuned_for: str):
-    """`[(label, per-instance values of metric)]`: L2L, then each baseline
-    at its learning rate for `tuned_for`; empty if the runs lack `metric`."""
-    l2l = instance_metrics(self.l2l, self.mode)
-    if metric not in l2l:
-      return []
-    return [("L2L", l2l[metric])] + [
-        ("{} (lr {:g})".format(baseline, rates[tuned_for]),
-         instance_metrics(self.baselines[baseline, rates[tuned_for]],
-                          self.mode)[metric])
-        for baseline, rates in self.chosen.items()]
-
-
-def _held_out_runs(problem: str, num_steps: int, num_instances: int,
-                   chosen: Dict[str, Dict[str, float]], l2l_path: str,
-                   settings: Settings, progress: Progress) -> PanelRuns:
-  """L2L's and each baseline's runs on the figure's instances (seed)."""
-  l2l = evaluation_run(problem, "L2L", num_instances, num_steps,
-                       settings.seed, settings, l2l_path=l2l_path)
-  progress.done()
-  baselines = {}
-  for baseline, rates in chosen.items():
-    for learning_rate in sorted(set(rates.values())):
-      baselines[baseline, learning_rate] = evaluation_run(
-          problem, baseline, num_instances, num_steps, settings.seed,
-          settings, learning_rate=learning_rate)
-      progress.done()
-  return PanelRuns(l2l, baselines, chosen, evaluation_mode(problem))
-
-
-def _panel_tables(runs: PanelRuns) -> List[str]:
-  """Markdown sections comparing L2L with the tuned baselines, per metric
-  (the baselines tuned for it), then the unseen-data scores (the baselines
-  tuned for the final loss)."""
-  sections = []
-  for metric, description in METRICS.items():
-    sections.append("{} (baselines tuned for it):\n\n{}\n".format(
-        description.capitalize(),
-        curves.comparison_table(description, runs.values(metric, metric))))
-  for metric, description in _UNSEEN_SCORES.items():
-    values = runs.values(metric, "final")
-    if values:
-      sections.append("Final network, {} (baselines tuned for the final "
-                      "loss):\n\n{}\n".format(
-                          description, curves.comparison_table(description,
-                                                               values)))
-  return sections
-
-
 def _write_figure(figure: Figure, panels_results, note: str,
                   sources: Sequence[str], tuning_lines: Sequence[str],
                   settings: Settings):
-  """Writes `<figure>.png`, `.csv` and `.md` from `[(panel, PanelRuns)]`
+  """Writes `<figure>.png`, `.csv` and `.md` from `[(panel,
+  comparison.PanelRuns)]`
   (`sources`: where the data came from, empty for data-free problems)."""
   stem = os.path.join(settings.output_dir, figure.name)
   titles = ["{}, {} steps".format(panel.title, settings.panel_steps(panel))
@@ -620,18 +372,20 @@ def _write_figure(figure: Figure, panels_results, note: str,
                       _final_loss_note(panels_results, bool(sources)))]
   for title, (panel, runs) in zip(titles, panels_results):
     sections.append("### {} (`{}`)\n".format(title, panel.problem))
-    sections += _panel_tables(runs)
+    sections += runs.tables()
   sections.append(
       "<details><summary>Learning-rate grid (means over {} tuning "
       "instances)</summary>\n\n| problem | optimizer | learning rate | {} "
       "|\n|---|---|---:|{}\n{}\n\n</details>\n".format(
-          figure.num_tuning_instances, " | ".join(METRICS.values()),
-          "---:|" * len(METRICS), "\n".join(tuning_lines)))
+          figure.num_tuning_instances,
+          " | ".join(comparison.METRICS.values()),
+          "---:|" * len(comparison.METRICS), "\n".join(tuning_lines)))
   _write_text(stem + ".md", "\n".join(sections))
 
 
 def _split_note(figure: Figure) -> str:
-  modes = sorted({evaluation_mode(panel.problem) for panel in figure.panels})
+  modes = sorted({comparison.evaluation_mode(panel.problem)
+                  for panel in figure.panels})
   return " and ".join("\"{}\"".format(mode) for mode in modes)
 
 

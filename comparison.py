@@ -1,0 +1,307 @@
+# Copyright 2026 The learning-to-learn TF2 port authors.
+# Licensed under the Apache License, Version 2.0 (see LICENSE).
+"""Paired comparisons of L2L with tuned baselines on held-out instances.
+
+Every optimizer runs on the same instances (initial networks and minibatch
+sequences, one seed). Two metrics are compared, each per instance:
+
+- `"trajectory"`: the mean loss over the run, the paper's meta-objective;
+- `"final"`: the final loss, measured without minibatch noise: the final
+  network's loss on the whole split it trained on where the problem has a
+  scorer (MNIST), else the last step's loss (exact for the quadratic).
+
+Each baseline is tuned for each metric on other instances of the same
+distribution (`Evaluations.tune`), and compared at that learning rate
+(`PanelRuns.values`). Final networks with a scorer are also scored on the
+split they never trained on (`"unseen_loss"`, `"unseen_accuracy"`).
+`Evaluations` keeps every run in a folder, so that it is computed once.
+"""
+
+import hashlib
+import math
+import os
+from typing import Dict, List, NamedTuple, Optional, Sequence, Tuple
+
+import numpy as np
+
+import curves
+import experiment
+
+# Instances optimized together in one evaluation program (a divisor of the
+# number of instances of a run).
+_MAX_INSTANCES_PER_PROGRAM = 20
+# The metrics compared, by the name of their per-instance values
+# (`instance_metrics`), with their description in the tables.
+METRICS = {"trajectory": "mean loss over the run",
+           "final": "final loss"}
+# Scores of the final network on the split it never trained on.
+UNSEEN_SCORES = {"unseen_loss": "loss on unseen data",
+                 "unseen_accuracy": "accuracy on unseen data"}
+# While the best learning rate of a metric is at an edge of the grid, the
+# grid is extended to the next half decade beyond it, up to this many times
+# per metric.
+MAX_GRID_EXTENSIONS = 4
+
+
+class Progress:
+  """What `Evaluations` reports as it goes; this base reports nothing."""
+
+  def log(self, message: str):
+    """A line about the comparison (e.g. a learning rate chosen)."""
+
+  def done(self):
+    """One more run finished (computed or read back)."""
+
+  def add_runs(self, count: int):
+    """`count` more runs will be made than were announced."""
+
+
+def evaluation_mode(problem_name: str) -> str:
+  """The data split the evaluated optimizees train on: the training split,
+  as in meta-training, but for CIFAR-5 and CIFAR-2, whose optimizer is
+  evaluated on the labels it never trained on (their "test" mode)."""
+  return "test" if problem_name in ("cifar5", "cifar2") else "train"
+
+
+def _net_files_digest(path: str) -> str:
+  """Short digest of the saved nets in `path` (the cache key of L2L runs)."""
+  digest = hashlib.sha256()
+  for name in sorted(os.listdir(path)):
+    if name.endswith(".l2l"):
+      with open(os.path.join(path, name), "rb") as f:
+        digest.update(name.encode() + f.read())
+  return digest.hexdigest()[:12]
+
+
+def instance_metrics(arrays: Dict[str, np.ndarray],
+                     mode: str) -> Dict[str, np.ndarray]:
+  """Each instance's value of every metric of a run (`Evaluations.run`).
+
+  Args:
+    arrays: The run's arrays.
+    mode: The split its optimizees trained on (`evaluation_mode`).
+
+  Returns:
+    `{"trajectory": mean loss over the steps, "final": final loss}`, each
+    `[instances]`; the final loss is the final network's on the whole split
+    `mode` where the problem has scorers, the last step's loss otherwise
+    (exact for the data-free problems). With scorers, also `"unseen_loss"`
+    and `"unseen_accuracy"`, the final network's on the other split.
+  """
+  losses = arrays["losses"]
+  metrics = {"trajectory": curves.trajectory_losses(losses),
+             "final": arrays.get(mode + "_loss", losses[:, -1])}
+  unseen = experiment.other_split(mode)
+  for name in UNSEEN_SCORES:
+    key = name.replace("unseen", unseen)
+    if key in arrays:
+      metrics[name] = arrays[key]
+  return metrics
+
+
+def _best_learning_rate(means: Dict[float, Dict[str, float]],
+                        metric: str) -> Tuple[float, bool]:
+  """The learning rate with the lowest mean `metric`, and whether it is at
+  an edge of the grid (`means`: `{learning rate: {metric: mean}}`)."""
+  grid = sorted(means)
+  best = min(grid, key=lambda learning_rate: means[learning_rate][metric])
+  return best, len(grid) > 1 and best in (grid[0], grid[-1])
+
+
+def label(baseline: str, learning_rate: float) -> str:
+  """A baseline's label in tables and plots: `"Adam (lr 0.01)"`."""
+  return "{} (lr {:g})".format(baseline, learning_rate)
+
+
+class PanelRuns(NamedTuple):
+  """The held-out runs of one problem and horizon, every optimizer on the
+  same instances.
+
+  Attributes:
+    l2l: L2L's run (`Evaluations.run`'s arrays).
+    baselines: `{(baseline, learning rate): run}`, each baseline at the
+        learning rate chosen for each metric.
+    chosen: `{baseline: {metric: learning rate}}`.
+    mode: The split the optimizees trained on.
+  """
+  l2l: Dict[str, np.ndarray]
+  baselines: Dict[Tuple[str, float], Dict[str, np.ndarray]]
+  chosen: Dict[str, Dict[str, float]]
+  mode: str
+
+  @property
+  def scored(self) -> bool:
+    """Whether the final networks were scored on whole splits."""
+    return self.mode + "_loss" in self.l2l
+
+  def curves(self, metric: str = "trajectory"):
+    """`[(label, losses [instances, steps])]`: L2L, then each baseline at
+    its learning rate for `metric`."""
+    return [("L2L", self.l2l["losses"])] + [
+        (label(baseline, rates[metric]),
+         self.baselines[baseline, rates[metric]]["losses"])
+        for baseline, rates in self.chosen.items()]
+
+  def all_curves(self):
+    """`[(label, losses)]` of every run: L2L, then each baseline run."""
+    return [("L2L", self.l2l["losses"])] + [
+        (label(baseline, rate), run["losses"])
+        for (baseline, rate), run in self.baselines.items()]
+
+  def values(self, metric: str, tuned_for: str):
+    """`[(label, per-instance values of metric)]`: L2L, then each baseline
+    at its learning rate for `tuned_for`; empty if the runs lack `metric`."""
+    l2l = instance_metrics(self.l2l, self.mode)
+    if metric not in l2l:
+      return []
+    return [("L2L", l2l[metric])] + [
+        (label(baseline, rates[tuned_for]),
+         instance_metrics(self.baselines[baseline, rates[tuned_for]],
+                          self.mode)[metric])
+        for baseline, rates in self.chosen.items()]
+
+  def tables(self) -> List[str]:
+    """Markdown sections comparing L2L with the tuned baselines, per metric
+    (the baselines tuned for it), then the unseen-data scores (the
+    baselines tuned for the final loss)."""
+    sections = []
+    for metric, description in METRICS.items():
+      sections.append("{} (baselines tuned for it):\n\n{}\n".format(
+          description.capitalize(),
+          curves.comparison_table(description, self.values(metric, metric))))
+    for metric, description in UNSEEN_SCORES.items():
+      values = self.values(metric, "final")
+      if values:
+        sections.append("Final network, {} (baselines tuned for the final "
+                        "loss):\n\n{}\n".format(
+                            description,
+                            curves.comparison_table(description, values)))
+    return sections
+
+
+class Evaluations:
+  """Evaluation runs, each computed once and kept as a file in a folder."""
+
+  def __init__(self, runs_dir: str, data_dir: Optional[str] = None,
+               progress: Optional[Progress] = None):
+    """Creates an `Evaluations`.
+
+    Args:
+      runs_dir: Folder of the runs' files (created when needed).
+      data_dir: Data folder of the MNIST and CIFAR-10 problems.
+      progress: Where to report the runs and the choices made.
+    """
+    self._runs_dir = runs_dir
+    self._data_dir = data_dir
+    self._progress = progress or Progress()
+
+  def run(self, problem: str, optimizer: str, num_instances: int,
+          num_steps: int, seed: int, learning_rate: float = 0.0,
+          l2l_path: Optional[str] = None) -> Dict[str, np.ndarray]:
+    """One optimizer's run on `num_instances` instances of `num_steps`
+    steps, in the split `evaluation_mode(problem)`.
+
+    Computed with `experiment.evaluate_losses` (instances optimized
+    `_MAX_INSTANCES_PER_PROGRAM` at a time), or read back from the file of
+    an earlier run.
+
+    Returns:
+      `{"losses": [num_instances, num_steps]}`, with, for the problems that
+      have scorers, each final network's scores on both whole splits
+      `[num_instances]` (`train_loss`, `train_accuracy`, `test_loss`,
+      `test_accuracy`).
+    """
+    mode = evaluation_mode(problem)
+    key = (_net_files_digest(l2l_path) if optimizer == "L2L" else
+           "lr{:g}".format(learning_rate))
+    filename = os.path.join(
+        self._runs_dir, "{}_{}_{}_{}_{}x{}_seed{}_scored.npz".format(
+            problem, optimizer, key, mode, num_instances, num_steps, seed))
+
+    def compute():
+      config = experiment.optimizer_config(optimizer, problem, l2l_path,
+                                           learning_rate, self._data_dir,
+                                           mode)
+      per_program = math.gcd(num_instances, _MAX_INSTANCES_PER_PROGRAM)
+      run = experiment.evaluate_losses(
+          *config, num_epochs=num_instances // per_program,
+          num_steps=num_steps, seed=seed, num_instances=per_program,
+          scorers=experiment.split_scorers(problem, mode, self._data_dir))
+      return dict(run.scores, losses=run.losses)
+
+    arrays = experiment.cached_arrays(filename, compute)
+    self._progress.done()
+    return arrays
+
+  def tune(self, problem: str, num_steps: int, num_instances: int,
+           seed: int, learning_rates: Sequence[float],
+           max_extensions: int = MAX_GRID_EXTENSIONS
+           ) -> Tuple[Dict[str, Dict[str, float]], List[Tuple]]:
+    """Picks each baseline's learning rate for each metric.
+
+    The runs are on `num_instances` instances drawn with `seed`, which must
+    not be the seed of the instances compared. While a metric's best
+    learning rate is at an edge of the grid, the grid is extended to the
+    next half decade beyond it (at most `max_extensions` times per metric);
+    each metric's rate is then the best of the whole grid.
+
+    Returns:
+      `({baseline: {metric: learning rate}}, [(baseline, learning rate,
+      {metric: mean over the instances})])`.
+    """
+    chosen, scores = {}, []
+    for baseline in experiment.BASELINES:
+      means = {}
+      for learning_rate in learning_rates:
+        means[learning_rate] = self._means(problem, baseline, num_instances,
+                                           num_steps, seed, learning_rate)
+      extensions = dict.fromkeys(METRICS, 0)
+      while True:
+        at_edge = [metric for metric in METRICS
+                   if _best_learning_rate(means, metric)[1] and
+                   extensions[metric] < max_extensions]
+        if not at_edge:
+          break
+        best, _ = _best_learning_rate(means, at_edge[0])
+        extensions[at_edge[0]] += 1
+        self._progress.add_runs(1)
+        learning_rate = experiment.next_half_decade(best,
+                                                    up=best == max(means))
+        means[learning_rate] = self._means(problem, baseline, num_instances,
+                                           num_steps, seed, learning_rate)
+      chosen[baseline] = {}
+      for metric, description in METRICS.items():
+        best, edge = _best_learning_rate(means, metric)
+        chosen[baseline][metric] = best
+        self._progress.log(
+            "{} on {}, {}: learning rate {:g} (mean {:.4g} on the tuning "
+            "instances){}".format(
+                baseline, problem, description, best, means[best][metric],
+                "; still at the edge of the extended grid: widen "
+                "--learning_rates" if edge else ""))
+      scores += [(baseline, lr, means[lr]) for lr in sorted(means)]
+    return chosen, scores
+
+  def _means(self, problem, baseline, num_instances, num_steps, seed,
+             learning_rate) -> Dict[str, float]:
+    """`{metric: mean over the instances}` of a baseline's run."""
+    arrays = self.run(problem, baseline, num_instances, num_steps, seed,
+                      learning_rate=learning_rate)
+    metrics = instance_metrics(arrays, evaluation_mode(problem))
+    return {metric: curves.mean_or_inf(metrics[metric])
+            for metric in METRICS}
+
+  def held_out(self, problem: str, num_steps: int, num_instances: int,
+               seed: int, chosen: Dict[str, Dict[str, float]],
+               l2l_path: str) -> PanelRuns:
+    """L2L's and each baseline's runs (at each learning rate of `chosen`,
+    as `tune` returns it) on the instances drawn with `seed`."""
+    l2l = self.run(problem, "L2L", num_instances, num_steps, seed,
+                   l2l_path=l2l_path)
+    baselines = {}
+    for baseline, rates in chosen.items():
+      for learning_rate in sorted(set(rates.values())):
+        baselines[baseline, learning_rate] = self.run(
+            problem, baseline, num_instances, num_steps, seed,
+            learning_rate=learning_rate)
+    return PanelRuns(l2l, baselines, chosen, evaluation_mode(problem))
