@@ -8,6 +8,7 @@ returns).
 """
 
 import io
+import textwrap
 from typing import Dict, NamedTuple
 
 import numpy as np
@@ -166,8 +167,11 @@ def plot(filename: str, title: str, panels, note: str):
     ax.set_title(panel_title)
     ax.legend(fontsize="small")
   fig.suptitle(title)
-  fig.text(0.5, 0.005, note, ha="center", va="bottom", fontsize="x-small")
-  fig.tight_layout(rect=(0, 0.04, 1, 0.95))
+  # About 90 characters of small print fit the width of one panel.
+  note_lines = textwrap.wrap(note, 90 * len(panels))
+  fig.text(0.5, 0.005, "\n".join(note_lines), ha="center", va="bottom",
+           fontsize="x-small")
+  fig.tight_layout(rect=(0, 0.03 * (len(note_lines) + 1), 1, 0.95))
   buffer = io.BytesIO()
   fig.savefig(buffer, format="png", dpi=100)
   plt.close(fig)

@@ -353,8 +353,8 @@ def _write_figure(figure: Figure, panels_results, note: str,
                   sources: Sequence[str], tuning_lines: Sequence[str],
                   settings: Settings):
   """Writes `<figure>.png`, `.csv` and `.md` from `[(panel,
-  comparison.PanelRuns)]`
-  (`sources`: where the data came from, empty for data-free problems)."""
+  comparison.PanelRuns)]` (`sources`: where the data came from, empty for
+  data-free problems)."""
   stem = os.path.join(settings.output_dir, figure.name)
   titles = ["{}, {} steps".format(panel.title, settings.panel_steps(panel))
             for panel, _ in panels_results]
@@ -365,11 +365,13 @@ def _write_figure(figure: Figure, panels_results, note: str,
       stem + ".csv",
       [("{}_{}steps".format(panel.problem, settings.panel_steps(panel)),
         runs.all_curves()) for panel, runs in panels_results])
-  sections = ["## {}\n\n![{}]({}.png)\n\nMade by `{}`: {}. Every "
-              "optimizee trains on the {} split; the final loss is {}.\n"
-              .format(figure.title, figure.name, figure.name,
-                      settings.command, note, _split_note(figure),
-                      _final_loss_note(panels_results, bool(sources)))]
+  split = ("Every optimizee trains on the {} split; ".format(
+      _split_note(figure)) if sources else "")
+  sections = ["## {}\n\n![{}]({}.png)\n\nMade by `{}`: {}. {}The final "
+              "loss is {}.\n".format(
+                  figure.title, figure.name, figure.name, settings.command,
+                  note, split,
+                  _final_loss_note(panels_results, bool(sources)))]
   for title, (panel, runs) in zip(titles, panels_results):
     sections.append("### {} (`{}`)\n".format(title, panel.problem))
     sections += runs.tables()
