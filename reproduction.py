@@ -9,8 +9,8 @@ Each variant changes one setting of the MNIST optimizer (the LogAndSign
 constant `k`, the output scale, the meta learning rate), meta-trains it for
 `--train_epochs` epochs as `train.py` does (unrolls of 20, 100 steps per
 epoch, training split), then evaluates it on `--num_instances` held-out
-test-split instances with the seed that `figures.py` uses, so that its
-losses compare with the figures' tuned baselines. A variant already trained
+instances optimized on the test split (seed `--seed`; the protocol of
+`figures.py`, `comparison.py`, is not applied here). A variant already trained
 and evaluated under `--output_dir` is read back, not rerun. The results go
 to `<output_dir>/variants.md`: the log10 of the mean final loss after 100
 steps, as the original's `evaluate.py` printed it.
