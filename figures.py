@@ -365,7 +365,7 @@ def _write_figure(figure: Figure, panels_results, note: str,
       stem + ".csv",
       [("{}_{}steps".format(panel.problem, settings.panel_steps(panel)),
         runs.all_curves()) for panel, runs in panels_results])
-  split = ("Every optimizee trains on the {} split; ".format(
+  split = ("Every optimizee trains on the {} split. ".format(
       _split_note(figure)) if sources else "")
   sections = ["## {}\n\n![{}]({}.png)\n\nMade by `{}`: {}. {}The final "
               "loss is {}.\n".format(
