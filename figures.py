@@ -72,7 +72,7 @@ flags.DEFINE_string("data_dir", None,
 
 _DEFAULT_LEARNING_RATES = ("1e-4", "3e-4", "1e-3", "3e-3", "0.01", "0.03",
                            "0.1", "0.3", "1", "3", "10")
-_QUICK_LEARNING_RATES = ("0.01", "0.1")
+_QUICK_LEARNING_RATES = ("0.1",)
 _DEFAULT_TRAIN_EPOCHS = 10000
 _QUICK_TRAIN_EPOCHS = 2
 # The optimizers shipped with the code: pretrained/<problem>/<net key>.l2l.

@@ -221,6 +221,20 @@ def _mnist_network(layers: Sequence[int], activation: str
   return build
 
 
+def _mnist_parts(layers: Sequence[int], activation: str, mode: str,
+                 data_dir: Optional[str]):
+  """What `mnist` and `mnist_scores` build on: `(build_network, dataset,
+  (images, labels) on the device)`.
+
+  Raises:
+    ValueError: For an unknown activation or mode, or malformed data files.
+    IOError: If the data cannot be found.
+  """
+  build_network = _mnist_network(layers, activation)
+  data = datasets.load_mnist(mode, data_dir)
+  return build_network, data, _device_data(data)
+
+
 def mnist(layers: Sequence[int], activation: str = "sigmoid",
           batch_size: int = 128, mode: str = "train",
           data_dir: Optional[str] = None) -> MakeLoss:
@@ -242,9 +256,8 @@ def mnist(layers: Sequence[int], activation: str = "sigmoid",
     ValueError: For an unknown activation or mode, or malformed data files.
     IOError: If the data cannot be found.
   """
-  build_network = _mnist_network(layers, activation)
-  data = datasets.load_mnist(mode, data_dir)
-  images, labels = _device_data(data)
+  build_network, data, (images, labels) = _mnist_parts(layers, activation,
+                                                       mode, data_dir)
 
   def build():
     batch_images, batch_labels = _random_batch(images, labels, batch_size)
@@ -280,9 +293,8 @@ def mnist_scores(layers: Sequence[int], activation: str = "sigmoid",
     ValueError: For an unknown activation or mode, or malformed data files.
     IOError: If the data cannot be found.
   """
-  build_network = _mnist_network(layers, activation)
-  data = datasets.load_mnist(mode, data_dir)
-  images, labels = _device_data(data)
+  build_network, data, (images, labels) = _mnist_parts(layers, activation,
+                                                       mode, data_dir)
   num_examples = int(labels.shape[0])
 
   def build():

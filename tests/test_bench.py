@@ -77,6 +77,7 @@ def test_num_instances_multiplies_the_work():
       3 * problems.quadratic().forward_flops, "train", 2, 2) / 1e9)
 
 
+@pytest.mark.slow
 def test_rematerialize_is_reported():
   assert quadratic_train_report("--rematerialize")["rematerialize"] is True
 
@@ -125,6 +126,7 @@ def test_sweep_smoke_run(tmp_path):
         seconds / (num_coordinates * 2) * 1e9, rel=0.01)
 
 
+@pytest.mark.slow  # The sweep runner is test_sweep_smoke_run's.
 def test_instances_sweep(tmp_path):
   rows = sweep_table(tmp_path, "--instances=1,3")
   assert rows[0].startswith("| instances | unroll | s per unroll | "

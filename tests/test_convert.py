@@ -26,6 +26,7 @@ import pytest
 
 import l2l_files
 import networks
+import test_networks
 import test_scripts
 
 # pytest passes fixtures as arguments of the same names.
@@ -186,13 +187,7 @@ def reference_updates(weights, gradients, k=5.0, scale=0.01):
 
 def converted_updates(filename, gradients):
   """Updates of the net of a `.l2l` file for the gradients `[steps, n]`."""
-  net = networks.from_file(filename)
-  state = net.initial_state_for_inputs(gradients[0])
-  updates = []
-  for g in gradients:
-    update, state = net(g, state)
-    updates.append(update.numpy())
-  return np.array(updates)
+  return test_networks.unroll(networks.from_file(filename), gradients)
 
 
 def sonnet2_weights(weights):

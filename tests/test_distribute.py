@@ -499,6 +499,7 @@ def test_train_py_multi_worker_needs_tf_config(tf_config, message):
   assert last.startswith("train.py: error: ") and message in last
 
 
+@pytest.mark.slow
 def test_bench_with_two_cpu_replicas():
   """bench.py --cpu_replicas=2 counts both replicas' instances."""
   result = subprocess.run(

@@ -285,7 +285,9 @@ def _random_network(layers=(2, 3)):
   return net
 
 
-def _unroll(net, gradients):
+def unroll(net, gradients):
+  """A net's updates `[steps, ...]` for a sequence of gradients, from its
+  initial state."""
   state = net.initial_state_for_inputs(gradients[0])
   updates = []
   for g in gradients:
@@ -309,8 +311,8 @@ def test_save_and_load_round_trip(tmp_path):
        "preprocess_options": {"k": 5}},
       net_path=filename)
   gradients = [tf.random.normal([7]) for _ in range(4)]
-  np.testing.assert_array_equal(_unroll(loaded, gradients),
-                                _unroll(net, gradients))
+  np.testing.assert_array_equal(unroll(loaded, gradients),
+                                unroll(net, gradients))
   reloaded = networks.save(loaded)
   for module, variables in saved.items():
     for name, value in variables.items():
@@ -370,7 +372,7 @@ def _saved_one_layer_network(tmp_path):
                                         preprocess_options={"k": 3},
                                         initializer="random_normal")
   gradients = [tf.random.normal([5]) for _ in range(3)]
-  updates = _unroll(net, gradients)
+  updates = unroll(net, gradients)
   filename = str(tmp_path / "cw.l2l")
   networks.save(net, filename)
   return net, filename, gradients, updates
@@ -380,7 +382,7 @@ def test_from_file_rebuilds_the_described_network(tmp_path):
   net, filename, gradients, expected = _saved_one_layer_network(tmp_path)
   loaded = networks.from_file(filename)
   assert networks.describe(loaded) == networks.describe(net)
-  np.testing.assert_array_equal(_unroll(loaded, gradients), expected)
+  np.testing.assert_array_equal(unroll(loaded, gradients), expected)
 
 
 def test_stored_options_replace_requested_ones_with_a_warning(tmp_path,
@@ -391,7 +393,7 @@ def test_stored_options_replace_requested_ones_with_a_warning(tmp_path,
                              "initializer": "zeros"},
                             net_path=filename)
   logs = caplog.messages
-  np.testing.assert_array_equal(_unroll(loaded, gradients), expected)
+  np.testing.assert_array_equal(unroll(loaded, gradients), expected)
   warnings = [line for line in logs if filename in line]
   assert len(warnings) == 3, logs  # layers, preprocess_name and _options.
   assert any("layers=[4]" in w and "(20, 20)" in w for w in warnings)
@@ -422,8 +424,8 @@ def test_files_without_description_still_load(tmp_path):
       {"layers": (2, 3), "preprocess_name": "LogAndSign",
        "preprocess_options": {"k": 5}}, net_path=filename)
   gradients = [tf.random.normal([7]) for _ in range(4)]
-  np.testing.assert_array_equal(_unroll(loaded, gradients),
-                                _unroll(net, gradients))
+  np.testing.assert_array_equal(unroll(loaded, gradients),
+                                unroll(net, gradients))
   with pytest.raises(errors.InputError, match="does not say which network"):
     networks.from_file(filename)
 
@@ -454,8 +456,8 @@ def test_set_weights_assigns_saved_weights():
   check_network(target, [7], RUN_MODES["eager"])
   networks.set_weights(target, networks.save(source))
   gradients = [tf.random.normal([7]) for _ in range(4)]
-  np.testing.assert_array_equal(_unroll(target, gradients),
-                                _unroll(source, gradients))
+  np.testing.assert_array_equal(unroll(target, gradients),
+                                unroll(source, gradients))
   wrong = networks.save(source)
   wrong["linear"]["w"] = np.zeros([4, 1], np.float32)
   with pytest.raises(ValueError, match="linear/w has shape"):

@@ -31,7 +31,7 @@ def test_a_pretrained_optimizer_is_a_small_self_describing_file(problem):
     # (pretrained/quadratic/README.md), an untrained one's above 0.
     ("quadratic", -0.8),
     # An MNIST network left where it starts has loss ln 10 (log10 +0.36).
-    ("mnist", -0.3),
+    pytest.param("mnist", -0.3, marks=pytest.mark.slow),
 ])
 def test_a_pretrained_optimizer_optimizes_its_problem(problem, threshold):
   result = test_scripts.run("evaluate.py", "--problem=" + problem,

@@ -107,7 +107,10 @@ def test_evaluate_without_path_warns():
   assert "Evaluating untrained L2L optimizer" in result.stderr
 
 
-@pytest.mark.parametrize("optimizer", ["Adam", "SGD", "RMSprop", "NAG"])
+# One baseline in the default suite; the others (the same code path) slow.
+@pytest.mark.parametrize("optimizer", ["Adam"] + [
+    pytest.param(name, marks=pytest.mark.slow)
+    for name in ("SGD", "RMSprop", "NAG")])
 def test_evaluate_baselines_on_the_same_instances(tmp_path, optimizer):
   """With a tiny learning rate every optimizer's first loss is the loss of
   the instance: the same for every optimizer with the same seed."""
@@ -507,6 +510,7 @@ def test_num_instances_must_be_positive(tmp_path):
                           "--num_instances must be at least 1")
 
 
+@pytest.mark.slow  # test_rematerialize.py checks the same in-process.
 def test_train_rematerialized_prints_the_same_errors(tmp_path):
   """--rematerialize changes the memory, not the training."""
   outputs = []
