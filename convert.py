@@ -234,8 +234,7 @@ def _choose_net(problem: str,
   """
   net_config, _ = util.get_net_config(problem)
   learned = [key for key, config in net_config.items()
-             if networks.factory(config["net"], _net_options(config))
-             .saved_variables]
+             if networks.is_learned(config["net"])]
   if net_key is None and len(learned) == 1:
     net_key = learned[0]
   if net_key not in learned:

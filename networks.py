@@ -451,6 +451,12 @@ _NETWORKS = {
 }
 
 
+def is_learned(net: str) -> bool:
+  """Whether the network class named `net` has learned weights (an LSTM
+  net), rather than being a hand-written optimizer."""
+  return issubclass(_NETWORKS[net], StandardDeepLSTM)
+
+
 def describe(network: Network) -> l2l_files.NetDescription:
   """Returns `{"net": class name, "net_options": {...}}`, the `factory`
   arguments that rebuild `network` (but its weights), as `.l2l` files store

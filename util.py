@@ -17,6 +17,7 @@ import tensorflow as tf
 
 import datasets
 import meta
+import networks
 import problems
 
 
@@ -83,10 +84,6 @@ def get_default_net_config(name: str, path: Optional[str]) -> Dict[str, Any]:
               net_path=get_net_path(name, path))
 
 
-# The learned nets, whose options `with_net_settings` changes.
-_LSTM_NETS = ("StandardDeepLSTM", "CoordinateWiseDeepLSTM", "KernelDeepLSTM")
-
-
 def with_net_settings(net_config: Dict[str, Dict[str, Any]],
                       log_and_sign_k: Optional[float] = None,
                       output_scale: Optional[float] = None
@@ -107,7 +104,7 @@ def with_net_settings(net_config: Dict[str, Dict[str, Any]],
   """
   net_config = copy.deepcopy(net_config)
   learned = [config["net_options"] for config in net_config.values()
-             if config["net"] in _LSTM_NETS]
+             if networks.is_learned(config["net"])]
   log_and_sign = [options for options in learned
                   if options.get("preprocess_name") == "LogAndSign"]
   if log_and_sign_k is not None:
