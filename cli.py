@@ -52,6 +52,20 @@ def check_learning_rate_flag(learning_rate: float,
         flag, learning_rate))
 
 
+def learning_rates_flag(values: Sequence[Any],
+                        flag: str = "learning_rates") -> List[float]:
+  """The learning rates of the list flag `--<flag>` (`values`: its strings,
+  or numbers); `UsageError` unless each is a positive finite number."""
+  try:
+    learning_rates = [float(value) for value in values]
+  except ValueError:
+    raise UsageError("--{} must be numbers, got {}.".format(
+        flag, ",".join(str(value) for value in values))) from None
+  for learning_rate in learning_rates:
+    check_learning_rate_flag(learning_rate, flag)
+  return learning_rates
+
+
 def check_unroll_flags(num_steps: int, unroll_length: int):
   """Raises `UsageError` unless an epoch is a whole number of unrolls."""
   if num_steps % unroll_length:

@@ -27,9 +27,15 @@ import numpy as np
 import curves
 import experiment
 
+# The baselines' learning-rate grid: 1e-4 to 10 in half decades.
+DEFAULT_LEARNING_RATES = (1e-4, 3e-4, 1e-3, 3e-3, 0.01, 0.03, 0.1, 0.3, 1.0,
+                          3.0, 10.0)
+# Held-out and tuning instances of the quadratic and MNIST comparisons.
+NUM_HELD_OUT_INSTANCES = 100
+NUM_TUNING_INSTANCES = 20
 # Instances optimized together in one evaluation program (a divisor of the
 # number of instances of a run).
-_MAX_INSTANCES_PER_PROGRAM = 20
+MAX_INSTANCES_PER_PROGRAM = 20
 # The metrics compared, by the name of their per-instance values
 # (`instance_metrics`), with their description in the tables.
 METRICS = {"trajectory": "mean loss over the run",
@@ -63,7 +69,7 @@ def evaluation_mode(problem_name: str) -> str:
   return "test" if problem_name in ("cifar5", "cifar2") else "train"
 
 
-def _net_files_digest(path: str) -> str:
+def net_files_digest(path: str) -> str:
   """Short digest of the saved nets in `path` (the cache key of L2L runs)."""
   digest = hashlib.sha256()
   for name in sorted(os.listdir(path)):
@@ -113,6 +119,11 @@ def label(baseline: str, learning_rate: float) -> str:
   return "{} (lr {:g})".format(baseline, learning_rate)
 
 
+# L2L's summary of a metric, and `{baseline label: (summary of the paired
+# difference, verdict)}` (`PanelRuns.against_baselines`).
+AgainstBaselines = Tuple[curves.Summary, Dict[str, Tuple[curves.Summary, str]]]
+
+
 class PanelRuns(NamedTuple):
   """The held-out runs of one problem and horizon, every optimizer on the
   same instances.
@@ -160,6 +171,17 @@ class PanelRuns(NamedTuple):
                           self.mode)[metric])
         for baseline, rates in self.chosen.items()]
 
+  def against_baselines(self, metric: str) -> AgainstBaselines:
+    """L2L's `curves.Summary` of `metric`, and for each baseline tuned for
+    it, `{label: (summary of L2L minus baseline, instance by instance;
+    its verdict, as curves.verdict gives it)}`."""
+    (_, first), *others = self.values(metric, metric)
+    differences = {}
+    for name, values in others:
+      difference = curves.paired_difference(first, values)
+      differences[name] = (difference, curves.verdict(difference))
+    return curves.summarize(first), differences
+
   def tables(self) -> List[str]:
     """Markdown sections comparing L2L with the tuned baselines, per metric
     (the baselines tuned for it), then the unseen-data scores (the
@@ -202,7 +224,7 @@ class Evaluations:
     steps, in the split `evaluation_mode(problem)`.
 
     Computed with `experiment.evaluate_losses` (instances optimized
-    `_MAX_INSTANCES_PER_PROGRAM` at a time), or read back from the file of
+    `MAX_INSTANCES_PER_PROGRAM` at a time), or read back from the file of
     an earlier run.
 
     Returns:
@@ -212,7 +234,7 @@ class Evaluations:
       `test_accuracy`).
     """
     mode = evaluation_mode(problem)
-    key = (_net_files_digest(l2l_path) if optimizer == "L2L" else
+    key = (net_files_digest(l2l_path) if optimizer == "L2L" else
            "lr{:g}".format(learning_rate))
     filename = os.path.join(
         self._runs_dir, "{}_{}_{}_{}_{}x{}_seed{}_scored.npz".format(
@@ -222,7 +244,7 @@ class Evaluations:
       config = experiment.optimizer_config(optimizer, problem, l2l_path,
                                            learning_rate, self._data_dir,
                                            mode)
-      per_program = math.gcd(num_instances, _MAX_INSTANCES_PER_PROGRAM)
+      per_program = math.gcd(num_instances, MAX_INSTANCES_PER_PROGRAM)
       run = experiment.evaluate_losses(
           *config, num_epochs=num_instances // per_program,
           num_steps=num_steps, seed=seed, num_instances=per_program,

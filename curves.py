@@ -97,12 +97,12 @@ def comparison_table(metric: str, results) -> str:
     else:
       difference = paired_difference(first, values)
       cells += [_number(difference.mean), _number(difference.standard_error),
-                _verdict(difference)]
+                verdict(difference)]
     lines.append("| " + " | ".join(cells) + " |")
   return "\n".join(lines)
 
 
-def _verdict(difference: Summary) -> str:
+def verdict(difference: Summary) -> str:
   """Whether a paired difference is beyond two standard errors."""
   if not np.isfinite(difference.mean) or not np.isfinite(
       difference.standard_error):

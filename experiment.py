@@ -111,9 +111,9 @@ class Run(collections.namedtuple("Run", "losses, seconds, scores")):
   """What `evaluate_losses` returns.
 
   Fields:
-    losses: The loss of every instance after every step, `[num_epochs *
-        num_instances, num_steps]` (epoch-major: the first epoch's
-        instances, then the second's, ...).
+    losses: The loss of every instance after every unroll (every step
+        with one-step unrolls), `[num_epochs * num_instances, num_unrolls]`
+        (epoch-major: the first epoch's instances, then the second's, ...).
     seconds: The time the epochs took, in seconds (scoring excluded).
     scores: `{"<scorer>_<metric>": [num_epochs * num_instances]}`, each
         instance's final network scored (rows as in `losses`); `{}` without
@@ -156,13 +156,14 @@ def _score_instances(scoring_functions, x: Sequence[tf.Variable],
 def evaluate_losses(problem, net_config, net_assignments, num_epochs: int,
                     num_steps: int, seed: Optional[int] = None,
                     num_instances: int = 1,
-                    scorers: Optional[Dict[str, problems.MakeScores]] = None
-                   ) -> Run:
+                    scorers: Optional[Dict[str, problems.MakeScores]] = None,
+                    unroll_length: int = 1) -> Run:
   """Runs `num_epochs` epochs of `num_steps` optimization steps.
 
-  Each epoch is a `util.run_epoch` of `num_steps` one-step unrolls of
-  `num_instances` instances optimized together. After it, each instance's
-  final network is scored with every scorer.
+  Each epoch is a `util.run_epoch` of `num_steps // unroll_length` unrolls
+  of `num_instances` instances optimized together (one-step unrolls, as the
+  original's `evaluate.py`, unless `unroll_length` says otherwise). After
+  it, each instance's final network is scored with every scorer.
 
   Args:
     problem, net_config, net_assignments: As `optimizer_config` returns.
@@ -175,12 +176,23 @@ def evaluate_losses(problem, net_config, net_assignments, num_epochs: int,
         the problem's network and returning `{metric: scalar}`; called with
         an instance's final values (`optimizee.call_with_values`) in a
         `tf.function`, so it may create trainable variables only.
+    unroll_length: Steps per unroll (a divisor of `num_steps`); the losses
+        are recorded after each unroll.
 
   Returns:
-    A `Run`.
+    A `Run`, whose `losses` have one column per unroll: the loss after each
+    step with one-step unrolls.
+
+  Raises:
+    ValueError: If `unroll_length` does not divide `num_steps`.
   """
+  if unroll_length < 1 or num_steps % unroll_length:
+    raise ValueError("unroll_length {} must divide num_steps {}.".format(
+        unroll_length, num_steps))
+  num_unrolls = num_steps // unroll_length
   optimizer = meta.MetaOptimizer(**net_config)
-  ops = optimizer.meta_loss(problem, 1, net_assignments=net_assignments,
+  ops = optimizer.meta_loss(problem, unroll_length,
+                            net_assignments=net_assignments,
                             num_instances=num_instances)
   update, reset = ops.update, ops.reset
   if seed is not None:
@@ -196,18 +208,19 @@ def evaluate_losses(problem, net_config, net_assignments, num_epochs: int,
 
   scoring_functions = {name: _scoring_function(make_scores)
                        for name, make_scores in (scorers or {}).items()}
-  losses = np.zeros([num_epochs, num_instances, num_steps])
+  losses = np.zeros([num_epochs, num_instances, num_unrolls])
   epoch_scores = collections.defaultdict(list)
   total_time = 0.0
   for epoch in range(num_epochs):
     step_losses = []
-    epoch_time, _ = util.run_epoch(ops.fx, [record_step], reset, num_steps)
+    epoch_time, _ = util.run_epoch(ops.fx, [record_step], reset, num_unrolls)
     total_time += epoch_time
     losses[epoch] = np.stack([loss.numpy() for loss in step_losses], axis=1)
     for key, values in _score_instances(scoring_functions, ops.x,
                                         num_instances).items():
       epoch_scores[key].append(values)
-  return Run(losses=losses.reshape([num_epochs * num_instances, num_steps]),
+  return Run(losses=losses.reshape([num_epochs * num_instances,
+                                    num_unrolls]),
              seconds=total_time,
              scores={key: np.concatenate(values)
                      for key, values in epoch_scores.items()})

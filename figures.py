@@ -70,8 +70,6 @@ flags.DEFINE_integer("seed", 0, "Seed of the held-out instances (tuning "
 flags.DEFINE_string("data_dir", None,
                     "Folder of the MNIST and CIFAR-10 data (see README).")
 
-_DEFAULT_LEARNING_RATES = ("1e-4", "3e-4", "1e-3", "3e-3", "0.01", "0.03",
-                           "0.1", "0.3", "1", "3", "10")
 _QUICK_LEARNING_RATES = ("0.1",)
 _DEFAULT_TRAIN_EPOCHS = 10000
 _QUICK_TRAIN_EPOCHS = 2
@@ -105,18 +103,21 @@ def _cifar_figure(name, problem, title):
                 5)
 
 
+# Held-out and tuning instances of the quadratic and MNIST figures.
+_INSTANCES = (comparison.NUM_HELD_OUT_INSTANCES,
+              comparison.NUM_TUNING_INSTANCES)
 FIGURES = [
     Figure("quadratic", "Quadratic functions (10-d)", "quadratic",
-           [Panel("quadratic", 100, "Quadratic")], 100, 20),
+           [Panel("quadratic", 100, "Quadratic")], *_INSTANCES),
     Figure("mnist", "MNIST, 1 hidden layer of 20 sigmoid units", "mnist",
            [Panel("mnist", 100, "MNIST"), Panel("mnist", 200, "MNIST")],
-           100, 20),
+           *_INSTANCES),
     Figure("mnist_generalization",
            "MNIST: optimizer trained on the base MLP, applied to variants",
            "mnist",
            [Panel("mnist-wider", 100, "40 hidden units"),
             Panel("mnist-deeper", 100, "2 hidden layers"),
-            Panel("mnist-relu", 100, "ReLU activations")], 100, 20),
+            Panel("mnist-relu", 100, "ReLU activations")], *_INSTANCES),
     _cifar_figure("cifar", "cifar", "CIFAR-10, one LSTM"),
     _cifar_figure("cifar_multi", "cifar-multi",
                   "CIFAR-10, separate conv and fc LSTMs"),
@@ -411,15 +412,9 @@ def _check_flags() -> List[float]:
         ", ".join(unknown), ", ".join(FIGURE_NAMES)))
   if FLAGS.train_epochs is not None:
     cli.check_positive_flags(FLAGS, ("train_epochs",))
-  values = FLAGS.learning_rates or (
-      _QUICK_LEARNING_RATES if FLAGS.quick else _DEFAULT_LEARNING_RATES)
-  try:
-    learning_rates = [float(v) for v in values]
-  except ValueError:
-    raise cli.UsageError("--learning_rates must be numbers, got {}.".format(
-        ",".join(values))) from None
-  for learning_rate in learning_rates:
-    cli.check_learning_rate_flag(learning_rate, "learning_rates")
+  learning_rates = cli.learning_rates_flag(FLAGS.learning_rates or (
+      _QUICK_LEARNING_RATES if FLAGS.quick else
+      comparison.DEFAULT_LEARNING_RATES))
   cli.check_parent_folder(FLAGS.output_dir, "output_dir")
   return learning_rates
 

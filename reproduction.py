@@ -1,23 +1,42 @@
 # Copyright 2026 The learning-to-learn TF2 port authors.
 # Licensed under the Apache License, Version 2.0 (see LICENSE).
-"""MNIST experiments of docs/REPRODUCTION.md: the paper's settings against
-the original code's.
+"""Experiments of docs/REPRODUCTION.md, one per `--experiment`.
 
     python reproduction.py --output_dir=docs/reproduction --train_epochs=300
+    python reproduction.py --experiment=compare --paths=run1,run2 \
+        --output_dir=docs/reproduction/compared
+    python reproduction.py --experiment=gap --paths=mnist-run \
+        --output_dir=docs/reproduction/gap
 
-Each variant changes one setting of the MNIST optimizer (the LogAndSign
-constant `k`, the output scale, the meta learning rate), meta-trains it for
-`--train_epochs` epochs as `train.py` does (unrolls of 20, 100 steps per
-epoch, training split), then evaluates it on `--num_instances` held-out
-instances optimized on the test split (seed `--seed`; the protocol of
-`figures.py`, `comparison.py`, is not applied here). A variant already trained
-and evaluated under `--output_dir` is read back, not rerun. The results go
-to `<output_dir>/variants.md`: the log10 of the mean final loss after 100
-steps, as the original's `evaluate.py` printed it.
+`variants` (the default): each variant changes one setting of the MNIST
+optimizer (the LogAndSign constant `k`, the output scale, the meta learning
+rate), meta-trains it for `--train_epochs` epochs as `train.py` does
+(unrolls of 20, 100 steps per epoch, training split), then evaluates the
+optimizer of its last epoch on `--num_instances` held-out instances
+(default 20) optimized on the test split (seed `--seed`), the figures'
+earlier protocol. A variant already trained and evaluated under
+`--output_dir` is read back, not rerun. Results: `<output_dir>/variants.md`,
+the log10 of the mean final loss after 100 steps, as the original's
+`evaluate.py` printed it.
+
+`compare`: the optimizers saved in `--paths` (folders of `train.py
+--save_path`) against the baselines with the figures' protocol
+(`comparison.py`): every optimizer on the same `--num_instances` held-out
+instances (default 100, seed `--seed`), each baseline tuned for each metric
+on 20 other instances (seed `--seed` + 1). Results:
+`<output_dir>/compared_<problem>.md`, one row per optimizer.
+
+`gap`: the MNIST optimizers saved in `--paths` evaluated in each of the
+ways the original's `train.py` and `evaluate.py` differ (the data split
+the optimizee trains on, and unrolls of 20 steps against 1), each on
+`--num_instances` new instances (default 100). Results:
+`<output_dir>/gap.md`.
 """
 
 import collections
+import math
 import os
+from typing import Optional, Sequence
 
 # TensorFlow's C++ start-up messages would bury the results.
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
@@ -27,19 +46,31 @@ from absl import logging
 import numpy as np
 
 import cli
+import comparison
+import curves
 import experiment
 import fileio
 import training
 import util
 
 FLAGS = flags.FLAGS
+flags.DEFINE_enum("experiment", "variants", ["variants", "compare", "gap"],
+                  "The experiment (see the module's docstring).")
 flags.DEFINE_string("output_dir", "reproduction",
-                    "Folder of the trained variants and their results.")
-flags.DEFINE_list("variants", None, "Variants to run (default: all).")
-flags.DEFINE_integer("train_epochs", 300, "Meta-training epochs per variant.")
-flags.DEFINE_integer("num_instances", 20, "Held-out test instances.")
-flags.DEFINE_integer("seed", 0, "Seed of the held-out instances (training "
-                     "uses seed + 2, as figures.py).")
+                    "Folder of the trained variants and the results.")
+flags.DEFINE_list("variants", None, "variants: variants to run (default: "
+                  "all).")
+flags.DEFINE_integer("train_epochs", 300, "variants: meta-training epochs per "
+                     "variant.")
+flags.DEFINE_list("paths", None, "compare, gap: folders of saved optimizers "
+                  "(train.py's --save_path).")
+flags.DEFINE_string("problem", "mnist", "compare: the problem.")
+flags.DEFINE_list("learning_rates", None, "compare: learning-rate grid of the "
+                  "baselines (default 1e-4 to 10 in half decades).")
+flags.DEFINE_integer("num_instances", None, "Held-out instances (default: 20 "
+                     "for variants, 100 for compare and gap).")
+flags.DEFINE_integer("seed", 0, "Seed of the held-out instances (tuning "
+                     "uses seed + 1, training seed + 2, as figures.py).")
 flags.DEFINE_string("data_dir", None, "Folder of the MNIST data.")
 
 # Variant name: (description, net_options changes, meta learning rate).
@@ -54,6 +85,11 @@ VARIANTS = {
 }
 _NUM_STEPS = 100
 _UNROLL_LENGTH = 20
+_DEFAULT_VARIANTS_INSTANCES = 20
+# The ways the original's train.py and evaluate.py evaluate an optimizer
+# differ: (data split of the optimizee, unroll length), train.py's first.
+GAP_SETTINGS = (("train", _UNROLL_LENGTH), ("train", 1), ("test", 1),
+                ("test", _UNROLL_LENGTH))
 
 Settings = collections.namedtuple(
     "Settings", "output_dir train_epochs num_instances seed data_dir")
@@ -141,31 +177,179 @@ def run_variant(name: str, settings: Settings) -> str:
       util.log_mean_error(np.sum(final), len(final)))
 
 
+class _PrintedProgress(comparison.Progress):
+  """Prints the comparison's choices."""
+
+  def log(self, message):
+    print(message, flush=True)
+
+
+def _baselines_not_beaten(differences) -> str:
+  """The baselines L2L is not below beyond two standard errors, with why
+  (`differences` as `PanelRuns.against_baselines` gives them)."""
+  missed = ["{} ({})".format(name, verdict)
+            for name, (_, verdict) in differences.items()
+            if verdict != "lower"]
+  return ", ".join(missed) or "none"
+
+
+def _comparison_cells(runs: comparison.PanelRuns, metric: str):
+  """L2L's mean of `metric` (SE), its paired difference with the strongest
+  baseline tuned for it (SE), and the baselines it is not below."""
+  summary, differences = runs.against_baselines(metric)
+  strongest = max(differences, key=lambda name: differences[name][0].mean)
+  difference, _ = differences[strongest]
+  return ["{:.4g} ({:.2g})".format(summary.mean, summary.standard_error),
+          "{}: {:+.3g} ({:.2g})".format(strongest.split(" ")[0],
+                                        difference.mean,
+                                        difference.standard_error),
+          _baselines_not_beaten(differences)]
+
+
+def compare(paths: Sequence[str], problem: str,
+            learning_rates: Sequence[float], settings: Settings) -> str:
+  """Compares the optimizers saved in `paths` with the tuned baselines on
+  `settings.num_instances` held-out instances of `problem`; returns the
+  Markdown results."""
+  evaluations = comparison.Evaluations(
+      os.path.join(settings.output_dir, "work", "runs"), settings.data_dir,
+      _PrintedProgress())
+  chosen, _ = evaluations.tune(problem, _NUM_STEPS,
+                               comparison.NUM_TUNING_INSTANCES,
+                               settings.seed + 1, learning_rates)
+  header = ["optimizer"]
+  for description in comparison.METRICS.values():
+    header += [description, "minus the strongest baseline (paired)",
+               "baselines not beaten"]
+  rows = []
+  for path in paths:
+    runs = evaluations.held_out(problem, _NUM_STEPS, settings.num_instances,
+                                settings.seed, chosen, path)
+    cells = [path]
+    for metric in comparison.METRICS:
+      cells += _comparison_cells(runs, metric)
+    if runs.scored:
+      [(_, accuracy)] = runs.values("unseen_accuracy", "final")[:1]
+      cells.append("{:.4f}".format(np.mean(accuracy)))
+    rows.append("| " + " | ".join(cells) + " |")
+  if runs.scored:
+    header.append("accuracy on unseen data")
+  rates = "; ".join("{} {}".format(baseline, ", ".join(
+      "lr {:g} ({})".format(rate, comparison.METRICS[metric])
+      for metric, rate in chosen_rates.items()))
+                    for baseline, chosen_rates in chosen.items())
+  return "\n".join([
+      "{}, {} steps: {} held-out instances, the same for every optimizer "
+      "(seed {}), optimized on the {} split; each baseline tuned for each "
+      "metric on {} other instances (seed {}): {}. Each cell: mean (SE); "
+      "differences are L2L minus the baseline, instance by instance.\n"
+      .format(problem, _NUM_STEPS, settings.num_instances, settings.seed,
+              comparison.evaluation_mode(problem),
+              comparison.NUM_TUNING_INSTANCES, settings.seed + 1, rates),
+      "| " + " | ".join(header) + " |",
+      "|---" * len(header) + "|"] + rows) + "\n"
+
+
+def gap(paths: Sequence[str], settings: Settings) -> str:
+  """Evaluates the MNIST optimizers saved in `paths` in each of the
+  `GAP_SETTINGS`, on `settings.num_instances` instances (seed
+  `settings.seed`); returns the Markdown results."""
+  rows = []
+  for path in paths:
+    for mode, unroll_length in GAP_SETTINGS:
+      filename = os.path.join(
+          settings.output_dir, "work", "gap_{}_{}_unroll{}_{}x{}_seed{}.npz"
+          .format(comparison.net_files_digest(path), mode, unroll_length,
+                  settings.num_instances, _NUM_STEPS, settings.seed))
+
+      def compute(mode=mode, unroll_length=unroll_length):
+        config = experiment.optimizer_config("L2L", "mnist", path,
+                                             data_dir=settings.data_dir,
+                                             mode=mode)
+        per_program = math.gcd(settings.num_instances,
+                               comparison.MAX_INSTANCES_PER_PROGRAM)
+        run = experiment.evaluate_losses(
+            *config, num_epochs=settings.num_instances // per_program,
+            num_steps=_NUM_STEPS, seed=settings.seed,
+            num_instances=per_program, unroll_length=unroll_length)
+        return {"final_losses": run.losses[:, -1]}
+
+      final = experiment.cached_arrays(filename, compute)["final_losses"]
+      summary = curves.summarize(final)
+      rows.append("| {} | {} | {} | {:.4g} | {:.2g} | {:+.2f} |".format(
+          path, mode, unroll_length, summary.mean, summary.standard_error,
+          util.log_mean_error(np.sum(final), len(final))))
+  return "\n".join([
+      "MNIST optimizers evaluated as the original's train.py does (training "
+      "split, unrolls of {}) and as its evaluate.py does (test split, "
+      "unrolls of 1), and the two other combinations: {} instances of {} "
+      "steps each (seed {}).\n".format(_UNROLL_LENGTH,
+                                        settings.num_instances, _NUM_STEPS,
+                                        settings.seed),
+      "| optimizer | split | unroll length | mean final loss | SE | log10 |",
+      "|---|---|---:|---:|---:|---:|"] + rows) + "\n"
+
+
+def variants(names: Sequence[str], settings: Settings) -> str:
+  """Trains and evaluates the variants `names` (or reads them back);
+  returns the Markdown results."""
+  rows = [run_variant(name, settings) for name in VARIANTS if name in names]
+  return "\n".join([
+      "MNIST variants, {} meta-training epochs each; {} held-out test "
+      "instances, seed {}.\n".format(settings.train_epochs,
+                                     settings.num_instances, settings.seed),
+      "| variant | setting | final training loss (last 10% of epochs) | "
+      "mean final test loss | log10 |",
+      "|---|---|---:|---:|---:|"] + rows) + "\n"
+
+
+def _check_paths(paths: Optional[Sequence[str]]):
+  """Raises `cli.UsageError` unless `paths` are folders of saved nets."""
+  if not paths:
+    raise cli.UsageError("--experiment={} needs --paths, folders of saved "
+                         "optimizers.".format(FLAGS.experiment))
+  for path in paths:
+    if not os.path.isdir(path) or not any(
+        name.endswith(".l2l") for name in os.listdir(path)):
+      raise cli.UsageError("--paths: {} is not a folder of saved optimizer "
+                           "files.".format(path))
+
+
 def main(argv):
   del argv  # Unused.
   unknown = sorted(set(FLAGS.variants or ()) - set(VARIANTS))
   if unknown:
     raise cli.UsageError("--variants: unknown {}; valid: {}.".format(
         ", ".join(unknown), ", ".join(VARIANTS)))
-  cli.check_positive_flags(FLAGS, ("train_epochs", "num_instances"))
-  logging.set_verbosity(logging.ERROR)
+  if FLAGS.experiment == "variants":
+    num_instances = FLAGS.num_instances or _DEFAULT_VARIANTS_INSTANCES
+  else:
+    num_instances = FLAGS.num_instances or comparison.NUM_HELD_OUT_INSTANCES
+    _check_paths(FLAGS.paths)
+  cli.check_problem_flag(FLAGS.problem)
+  learning_rates = cli.learning_rates_flag(
+      FLAGS.learning_rates or comparison.DEFAULT_LEARNING_RATES)
   settings = Settings(output_dir=FLAGS.output_dir,
                       train_epochs=FLAGS.train_epochs,
-                      num_instances=FLAGS.num_instances, seed=FLAGS.seed,
+                      num_instances=num_instances, seed=FLAGS.seed,
                       data_dir=FLAGS.data_dir)
+  cli.check_positive_flags(FLAGS, ("train_epochs",))
+  if FLAGS.num_instances is not None:
+    cli.check_positive_flags(FLAGS, ("num_instances",))
+  logging.set_verbosity(logging.ERROR)
   os.makedirs(settings.output_dir, exist_ok=True)
-  rows = [run_variant(name, settings) for name in VARIANTS
-          if name in (FLAGS.variants or VARIANTS)]
-  table = "\n".join([
-      "MNIST variants, {} meta-training epochs each; {} held-out test "
-      "instances, seed {}.\n".format(settings.train_epochs,
-                                     settings.num_instances, settings.seed),
-      "| variant | setting | final training loss (last 10% of epochs) | "
-      "mean final test loss | log10 |",
-      "|---|---|---:|---:|---:|"] + rows)
-  print(table)
-  fileio.write_atomically(os.path.join(settings.output_dir, "variants.md"),
-                          (table + "\n").encode())
+  if FLAGS.experiment == "compare":
+    results_file = "compared_{}.md".format(FLAGS.problem)
+    results = compare(FLAGS.paths, FLAGS.problem, learning_rates, settings)
+  elif FLAGS.experiment == "gap":
+    results_file = "gap.md"
+    results = gap(FLAGS.paths, settings)
+  else:
+    results_file = "variants.md"
+    results = variants(FLAGS.variants or list(VARIANTS), settings)
+  print(results, end="")
+  fileio.write_atomically(os.path.join(settings.output_dir, results_file),
+                          results.encode())
 
 
 if __name__ == "__main__":

@@ -246,3 +246,23 @@ def test_evaluate_losses_without_scorers():
                                    num_steps=3, num_instances=2)
   assert isinstance(run, experiment.Run)
   assert run.losses.shape == (4, 3) and run.scores == {}
+
+
+def test_longer_unrolls_record_every_unroll_of_the_same_trajectory():
+  """On the quadratic (no minibatches), instances drawn with the same seed
+  follow the same trajectory whatever the unroll length: an unroll of 5
+  steps records the loss after every fifth step of one-step unrolls."""
+  problem, _, _ = util.get_config("quadratic")
+
+  def losses(unroll_length):
+    return experiment.evaluate_losses(
+        problem, sgd(0.01), None, num_epochs=2, num_steps=20, seed=3,
+        num_instances=2, unroll_length=unroll_length).losses
+
+  one_step = losses(1)
+  five_steps = losses(5)
+  assert one_step.shape == (4, 20) and five_steps.shape == (4, 4)
+  np.testing.assert_allclose(five_steps, one_step[:, 4::5], rtol=1e-5)
+  np.testing.assert_allclose(losses(20)[:, 0], one_step[:, -1], rtol=1e-5)
+  with pytest.raises(ValueError, match="must divide"):
+    losses(3)

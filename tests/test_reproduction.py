@@ -1,6 +1,7 @@
 # Copyright 2026 The learning-to-learn TF2 port authors.
 # Licensed under the Apache License, Version 2.0 (see LICENSE).
-"""Smoke test of reproduction.py (its numbers mean nothing at this size)."""
+"""Tests of reproduction.py's experiments (their numbers mean nothing at
+this size)."""
 
 import os
 import subprocess
@@ -9,11 +10,15 @@ import sys
 import numpy as np
 import pytest
 
+import comparison
+import curves
 import data_files
 import experiment
+import reproduction
 import util
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+PRETRAINED = os.path.join(REPO, "pretrained")
 
 
 def run_reproduction(*args):
@@ -58,3 +63,82 @@ def test_unknown_variant():
   result = run_reproduction("--variants=k7")
   assert result.returncode == 1 and "Traceback" not in result.stderr
   assert "--variants: unknown k7" in result.stderr.strip().splitlines()[-1]
+
+
+def test_missing_paths_are_a_one_line_error(tmp_path):
+  result = run_reproduction("--output_dir=" + str(tmp_path),
+                            "--experiment=gap")
+  assert result.returncode == 1 and "Traceback" not in result.stderr
+  assert "--experiment=gap needs --paths" in (
+      result.stderr.strip().splitlines()[-1])
+
+
+def test_baselines_not_beaten_are_those_not_lower_beyond_two_se():
+  lower = (curves.Summary(-1.0, 0.1, -1.0), "lower")
+  within = (curves.Summary(-0.1, 0.1, -0.1), "within 2 SE")
+  higher = (curves.Summary(1.0, 0.1, 1.0), "higher")
+  assert reproduction._baselines_not_beaten({"SGD (lr 1)": lower}) == "none"
+  assert reproduction._baselines_not_beaten(
+      {"SGD (lr 1)": lower, "Adam (lr 0.1)": within, "NAG (lr 1)": higher}
+  ) == "Adam (lr 0.1) (within 2 SE), NAG (lr 1) (higher)"
+
+
+def test_compare_rows_are_paired_differences_with_the_strongest_baseline(
+    tmp_path, monkeypatch):
+  monkeypatch.setattr(comparison, "NUM_TUNING_INSTANCES", 2)
+  settings = reproduction.Settings(
+      output_dir=str(tmp_path), train_epochs=1, num_instances=4, seed=0,
+      data_dir=None)
+  path = os.path.join(PRETRAINED, "quadratic")
+  results = reproduction.compare([path], "quadratic", [0.1], settings)
+  [row] = [line for line in results.splitlines()
+           if line.startswith("| " + path)]
+  cells = [cell.strip() for cell in row.strip("|").split("|")]
+  assert len(cells) == 7  # No unseen data for the quadratic.
+
+  evaluations = comparison.Evaluations(os.path.join(str(tmp_path), "work",
+                                                    "runs"))
+  l2l = comparison.instance_metrics(
+      evaluations.run("quadratic", "L2L", 4, 100, 0, l2l_path=path), "train")
+  baselines = {
+      name: comparison.instance_metrics(evaluations.run(
+          "quadratic", name, 4, 100, 0, learning_rate=0.1), "train")
+      for name in experiment.BASELINES}
+  for metric, first_cell in (("trajectory", 1), ("final", 4)):
+    summary = curves.summarize(l2l[metric])
+    assert cells[first_cell] == "{:.4g} ({:.2g})".format(
+        summary.mean, summary.standard_error)
+    strongest = min(baselines, key=lambda name: np.mean(
+        baselines[name][metric]))
+    difference = curves.paired_difference(l2l[metric],
+                                          baselines[strongest][metric])
+    assert cells[first_cell + 1] == "{}: {:+.3g} ({:.2g})".format(
+        strongest, difference.mean, difference.standard_error)
+  # The shipped quadratic optimizer is below every baseline at lr 0.1.
+  assert cells[3] == cells[6] == "none"
+  assert (tmp_path / "work" / "runs").is_dir()
+
+
+def test_gap_evaluates_each_split_and_unroll_length(tmp_path):
+  data_dir = tmp_path / "data"
+  data_dir.mkdir()
+  data_files.write_mnist_idx(str(data_dir))
+  settings = reproduction.Settings(
+      output_dir=str(tmp_path / "gap"), train_epochs=1, num_instances=2,
+      seed=0, data_dir=str(data_dir))
+  path = os.path.join(PRETRAINED, "mnist")
+  results = reproduction.gap([path], settings)
+  rows = [[cell.strip() for cell in line.strip("|").split("|")]
+          for line in results.splitlines() if line.startswith("| " + path)]
+  assert [(row[1], int(row[2])) for row in rows] == list(
+      reproduction.GAP_SETTINGS)
+
+  # The train.py-like row: the final loss after unrolls of 20 steps on the
+  # training split.
+  config = experiment.optimizer_config("L2L", "mnist", path,
+                                       data_dir=str(data_dir), mode="train")
+  final = experiment.evaluate_losses(*config, num_epochs=1, num_steps=100,
+                                     seed=0, num_instances=2,
+                                     unroll_length=20).losses[:, -1]
+  assert float(rows[0][3]) == pytest.approx(np.mean(final), rel=1e-3)
+  assert reproduction.gap([path], settings) == results  # Read back.
