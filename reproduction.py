@@ -229,11 +229,11 @@ def compare(paths: Sequence[str], problem: str,
     for metric in comparison.METRICS:
       cells += _comparison_cells(runs, metric)
     if runs.scored:
-      [(_, accuracy)] = runs.values("unseen_accuracy", "final")[:1]
-      cells.append("{:.4f}".format(np.mean(accuracy)))
+      (_, l2l_accuracy), *_ = runs.values("unseen_accuracy", "final")
+      cells.append("{:.4f}".format(np.mean(l2l_accuracy)))
     rows.append("| " + " | ".join(cells) + " |")
   if runs.scored:
-    header.append("accuracy on unseen data")
+    header.append("accuracy on unseen data (L2L)")
   rates = "; ".join("{} {}".format(baseline, ", ".join(
       "lr {:g} ({})".format(rate, comparison.METRICS[metric])
       for metric, rate in chosen_rates.items()))
