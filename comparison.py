@@ -327,3 +327,119 @@ class Evaluations:
             problem, baseline, num_instances, num_steps, seed,
             learning_rate=learning_rate)
     return PanelRuns(l2l, baselines, chosen, evaluation_mode(problem))
+
+
+def _baselines_not_beaten(differences) -> str:
+  """The baselines L2L is not below beyond two standard errors, with why
+  (`differences` as `PanelRuns.against_baselines` gives them)."""
+  missed = ["{} ({})".format(name, verdict)
+            for name, (_, verdict) in differences.items()
+            if verdict != "lower"]
+  return ", ".join(missed) or "none"
+
+
+def _against_cells(runs: PanelRuns, metric: str) -> List[str]:
+  """L2L's mean of `metric` (SE), its paired difference with the strongest
+  baseline tuned for it (SE), and the baselines it is not below."""
+  summary, differences = runs.against_baselines(metric)
+  strongest = max(differences, key=lambda name: differences[name][0].mean)
+  difference, _ = differences[strongest]
+  return ["{:.4g} ({:.2g})".format(summary.mean, summary.standard_error),
+          "{}: {:+.3g} ({:.2g})".format(strongest.split(" ")[0],
+                                        difference.mean,
+                                        difference.standard_error),
+          _baselines_not_beaten(differences)]
+
+
+def optimizers_table(evaluations: Evaluations, paths: Sequence[str],
+                     problem: str, num_steps: int, num_instances: int,
+                     seed: int, learning_rates: Sequence[float]) -> str:
+  """Markdown: the L2L optimizers saved in `paths` against the baselines.
+
+  The baselines are tuned for each metric on `NUM_TUNING_INSTANCES`
+  instances of seed `seed + 1`; every optimizer then runs on the same
+  `num_instances` held-out instances of seed `seed`, `num_steps` steps.
+  One row per optimizer: for each metric, its mean (SE), its paired
+  difference with the strongest baseline (SE) and the baselines it is not
+  below beyond two standard errors; where the final networks are scored,
+  their accuracy on unseen data.
+  """
+  chosen, _ = evaluations.tune(problem, num_steps, NUM_TUNING_INSTANCES,
+                               seed + 1, learning_rates)
+  header = ["optimizer"]
+  for description in METRICS.values():
+    header += [description, "minus the strongest baseline (paired)",
+               "baselines not beaten"]
+  rows = []
+  for path in paths:
+    runs = evaluations.held_out(problem, num_steps, num_instances, seed,
+                                chosen, path)
+    cells = [path]
+    for metric in METRICS:
+      cells += _against_cells(runs, metric)
+    if runs.scored:
+      (_, l2l_accuracy), *_ = runs.values("unseen_accuracy", "final")
+      cells.append("{:.4f}".format(np.mean(l2l_accuracy)))
+    rows.append("| " + " | ".join(cells) + " |")
+  if runs.scored:
+    header.append("accuracy on unseen data (L2L)")
+  rates = "; ".join("{} {}".format(baseline, ", ".join(
+      "lr {:g} ({})".format(rate, METRICS[metric])
+      for metric, rate in chosen_rates.items()))
+                    for baseline, chosen_rates in chosen.items())
+  return "\n".join([
+      "{}, {} steps: {} held-out instances, the same for every optimizer "
+      "(seed {}), optimized on the {} split; each baseline tuned for each "
+      "metric on {} other instances (seed {}): {}. Each cell: mean (SE); "
+      "differences are L2L minus the baseline, instance by instance.\n"
+      .format(problem, num_steps, num_instances, seed,
+              evaluation_mode(problem), NUM_TUNING_INSTANCES, seed + 1,
+              rates),
+      "| " + " | ".join(header) + " |",
+      "|---" * len(header) + "|"] + rows) + "\n"
+
+
+# The ways the original's train.py and evaluate.py evaluate an MNIST
+# optimizer differ: (data split of the optimizee, unroll length), train.py's
+# first.
+SPLIT_AND_UNROLL_SETTINGS = (("train", 20), ("train", 1), ("test", 1),
+                             ("test", 20))
+
+
+def split_and_unroll_table(paths: Sequence[str], runs_dir: str,
+                           data_dir: Optional[str], num_instances: int,
+                           num_steps: int, seed: int) -> str:
+  """Markdown: the MNIST optimizers saved in `paths`, each evaluated in
+  each of `SPLIT_AND_UNROLL_SETTINGS` on `num_instances` instances of
+  `num_steps` steps (seed `seed`): mean final loss, SE and its log10 (the
+  original's statistic). Each run is kept in `runs_dir`."""
+  rows = []
+  for path in paths:
+    for mode, unroll_length in SPLIT_AND_UNROLL_SETTINGS:
+      filename = os.path.join(
+          runs_dir, "gap_{}_{}_unroll{}_{}x{}_seed{}.npz".format(
+              net_files_digest(path), mode, unroll_length, num_instances,
+              num_steps, seed))
+
+      def compute(mode=mode, unroll_length=unroll_length):
+        config = experiment.optimizer_config("L2L", "mnist", path,
+                                             data_dir=data_dir, mode=mode)
+        per_program = math.gcd(num_instances, MAX_INSTANCES_PER_PROGRAM)
+        run = experiment.evaluate_losses(
+            *config, num_epochs=num_instances // per_program,
+            num_steps=num_steps, seed=seed, num_instances=per_program,
+            unroll_length=unroll_length)
+        return {"final_losses": run.losses[:, -1]}
+
+      final = experiment.cached_arrays(filename, compute)["final_losses"]
+      summary = curves.summarize(final)
+      rows.append("| {} | {} | {} | {:.4g} | {:.2g} | {:+.2f} |".format(
+          path, mode, unroll_length, summary.mean, summary.standard_error,
+          np.log10(summary.mean)))
+  return "\n".join([
+      "MNIST optimizers evaluated as the original's train.py does (training "
+      "split, unrolls of 20) and as its evaluate.py does (test split, "
+      "unrolls of 1), and the two other combinations: {} instances of {} "
+      "steps each (seed {}).\n".format(num_instances, num_steps, seed),
+      "| optimizer | split | unroll length | mean final loss | SE | log10 |",
+      "|---|---|---:|---:|---:|---:|"] + rows) + "\n"

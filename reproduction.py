@@ -34,7 +34,6 @@ the optimizee trains on, and unrolls of 20 steps against 1), each on
 """
 
 import collections
-import math
 import os
 from typing import Optional, Sequence
 
@@ -47,7 +46,6 @@ import numpy as np
 
 import cli
 import comparison
-import curves
 import experiment
 import fileio
 import training
@@ -86,10 +84,6 @@ VARIANTS = {
 _NUM_STEPS = 100
 _UNROLL_LENGTH = 20
 _DEFAULT_VARIANTS_INSTANCES = 20
-# The ways the original's train.py and evaluate.py evaluate an optimizer
-# differ: (data split of the optimizee, unroll length), train.py's first.
-GAP_SETTINGS = (("train", _UNROLL_LENGTH), ("train", 1), ("test", 1),
-                ("test", _UNROLL_LENGTH))
 
 Settings = collections.namedtuple(
     "Settings", "output_dir train_epochs num_instances seed data_dir")
@@ -184,112 +178,6 @@ class _PrintedProgress(comparison.Progress):
     print(message, flush=True)
 
 
-def _baselines_not_beaten(differences) -> str:
-  """The baselines L2L is not below beyond two standard errors, with why
-  (`differences` as `PanelRuns.against_baselines` gives them)."""
-  missed = ["{} ({})".format(name, verdict)
-            for name, (_, verdict) in differences.items()
-            if verdict != "lower"]
-  return ", ".join(missed) or "none"
-
-
-def _comparison_cells(runs: comparison.PanelRuns, metric: str):
-  """L2L's mean of `metric` (SE), its paired difference with the strongest
-  baseline tuned for it (SE), and the baselines it is not below."""
-  summary, differences = runs.against_baselines(metric)
-  strongest = max(differences, key=lambda name: differences[name][0].mean)
-  difference, _ = differences[strongest]
-  return ["{:.4g} ({:.2g})".format(summary.mean, summary.standard_error),
-          "{}: {:+.3g} ({:.2g})".format(strongest.split(" ")[0],
-                                        difference.mean,
-                                        difference.standard_error),
-          _baselines_not_beaten(differences)]
-
-
-def compare(paths: Sequence[str], problem: str,
-            learning_rates: Sequence[float], settings: Settings) -> str:
-  """Compares the optimizers saved in `paths` with the tuned baselines on
-  `settings.num_instances` held-out instances of `problem`; returns the
-  Markdown results."""
-  evaluations = comparison.Evaluations(
-      os.path.join(settings.output_dir, "work", "runs"), settings.data_dir,
-      _PrintedProgress())
-  chosen, _ = evaluations.tune(problem, _NUM_STEPS,
-                               comparison.NUM_TUNING_INSTANCES,
-                               settings.seed + 1, learning_rates)
-  header = ["optimizer"]
-  for description in comparison.METRICS.values():
-    header += [description, "minus the strongest baseline (paired)",
-               "baselines not beaten"]
-  rows = []
-  for path in paths:
-    runs = evaluations.held_out(problem, _NUM_STEPS, settings.num_instances,
-                                settings.seed, chosen, path)
-    cells = [path]
-    for metric in comparison.METRICS:
-      cells += _comparison_cells(runs, metric)
-    if runs.scored:
-      (_, l2l_accuracy), *_ = runs.values("unseen_accuracy", "final")
-      cells.append("{:.4f}".format(np.mean(l2l_accuracy)))
-    rows.append("| " + " | ".join(cells) + " |")
-  if runs.scored:
-    header.append("accuracy on unseen data (L2L)")
-  rates = "; ".join("{} {}".format(baseline, ", ".join(
-      "lr {:g} ({})".format(rate, comparison.METRICS[metric])
-      for metric, rate in chosen_rates.items()))
-                    for baseline, chosen_rates in chosen.items())
-  return "\n".join([
-      "{}, {} steps: {} held-out instances, the same for every optimizer "
-      "(seed {}), optimized on the {} split; each baseline tuned for each "
-      "metric on {} other instances (seed {}): {}. Each cell: mean (SE); "
-      "differences are L2L minus the baseline, instance by instance.\n"
-      .format(problem, _NUM_STEPS, settings.num_instances, settings.seed,
-              comparison.evaluation_mode(problem),
-              comparison.NUM_TUNING_INSTANCES, settings.seed + 1, rates),
-      "| " + " | ".join(header) + " |",
-      "|---" * len(header) + "|"] + rows) + "\n"
-
-
-def gap(paths: Sequence[str], settings: Settings) -> str:
-  """Evaluates the MNIST optimizers saved in `paths` in each of the
-  `GAP_SETTINGS`, on `settings.num_instances` instances (seed
-  `settings.seed`); returns the Markdown results."""
-  rows = []
-  for path in paths:
-    for mode, unroll_length in GAP_SETTINGS:
-      filename = os.path.join(
-          settings.output_dir, "work", "gap_{}_{}_unroll{}_{}x{}_seed{}.npz"
-          .format(comparison.net_files_digest(path), mode, unroll_length,
-                  settings.num_instances, _NUM_STEPS, settings.seed))
-
-      def compute(mode=mode, unroll_length=unroll_length):
-        config = experiment.optimizer_config("L2L", "mnist", path,
-                                             data_dir=settings.data_dir,
-                                             mode=mode)
-        per_program = math.gcd(settings.num_instances,
-                               comparison.MAX_INSTANCES_PER_PROGRAM)
-        run = experiment.evaluate_losses(
-            *config, num_epochs=settings.num_instances // per_program,
-            num_steps=_NUM_STEPS, seed=settings.seed,
-            num_instances=per_program, unroll_length=unroll_length)
-        return {"final_losses": run.losses[:, -1]}
-
-      final = experiment.cached_arrays(filename, compute)["final_losses"]
-      summary = curves.summarize(final)
-      rows.append("| {} | {} | {} | {:.4g} | {:.2g} | {:+.2f} |".format(
-          path, mode, unroll_length, summary.mean, summary.standard_error,
-          util.log_mean_error(np.sum(final), len(final))))
-  return "\n".join([
-      "MNIST optimizers evaluated as the original's train.py does (training "
-      "split, unrolls of {}) and as its evaluate.py does (test split, "
-      "unrolls of 1), and the two other combinations: {} instances of {} "
-      "steps each (seed {}).\n".format(_UNROLL_LENGTH,
-                                        settings.num_instances, _NUM_STEPS,
-                                        settings.seed),
-      "| optimizer | split | unroll length | mean final loss | SE | log10 |",
-      "|---|---|---:|---:|---:|---:|"] + rows) + "\n"
-
-
 def variants(names: Sequence[str], settings: Settings) -> str:
   """Trains and evaluates the variants `names` (or reads them back);
   returns the Markdown results."""
@@ -338,12 +226,19 @@ def main(argv):
     cli.check_positive_flags(FLAGS, ("num_instances",))
   logging.set_verbosity(logging.ERROR)
   os.makedirs(settings.output_dir, exist_ok=True)
+  runs_dir = os.path.join(settings.output_dir, "work")
   if FLAGS.experiment == "compare":
     results_file = "compared_{}.md".format(FLAGS.problem)
-    results = compare(FLAGS.paths, FLAGS.problem, learning_rates, settings)
+    results = comparison.optimizers_table(
+        comparison.Evaluations(os.path.join(runs_dir, "runs"),
+                               settings.data_dir, _PrintedProgress()),
+        FLAGS.paths, FLAGS.problem, _NUM_STEPS, settings.num_instances,
+        settings.seed, learning_rates)
   elif FLAGS.experiment == "gap":
     results_file = "gap.md"
-    results = gap(FLAGS.paths, settings)
+    results = comparison.split_and_unroll_table(
+        FLAGS.paths, runs_dir, settings.data_dir, settings.num_instances,
+        _NUM_STEPS, settings.seed)
   else:
     results_file = "variants.md"
     results = variants(FLAGS.variants or list(VARIANTS), settings)
