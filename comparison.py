@@ -201,6 +201,18 @@ class PanelRuns(NamedTuple):
     return sections
 
 
+def _run_in_programs(config, num_instances: int, num_steps: int, seed: int,
+                     **evaluate_options) -> experiment.Run:
+  """`experiment.evaluate_losses` of `num_instances` instances drawn with
+  `seed`, optimized `MAX_INSTANCES_PER_PROGRAM` (or a divisor of
+  `num_instances`) at a time; `config` as `experiment.optimizer_config`
+  returns it, `evaluate_options` passed on (`scorers`, `unroll_length`)."""
+  per_program = math.gcd(num_instances, MAX_INSTANCES_PER_PROGRAM)
+  return experiment.evaluate_losses(
+      *config, num_epochs=num_instances // per_program, num_steps=num_steps,
+      seed=seed, num_instances=per_program, **evaluate_options)
+
+
 class Evaluations:
   """Evaluation runs, each computed once and kept as a file in a folder."""
 
@@ -244,10 +256,8 @@ class Evaluations:
       config = experiment.optimizer_config(optimizer, problem, l2l_path,
                                            learning_rate, self._data_dir,
                                            mode)
-      per_program = math.gcd(num_instances, MAX_INSTANCES_PER_PROGRAM)
-      run = experiment.evaluate_losses(
-          *config, num_epochs=num_instances // per_program,
-          num_steps=num_steps, seed=seed, num_instances=per_program,
+      run = _run_in_programs(
+          config, num_instances, num_steps, seed,
           scorers=experiment.split_scorers(problem, mode, self._data_dir))
       return dict(run.scores, losses=run.losses)
 
@@ -424,11 +434,8 @@ def split_and_unroll_table(paths: Sequence[str], runs_dir: str,
       def compute(mode=mode, unroll_length=unroll_length):
         config = experiment.optimizer_config("L2L", "mnist", path,
                                              data_dir=data_dir, mode=mode)
-        per_program = math.gcd(num_instances, MAX_INSTANCES_PER_PROGRAM)
-        run = experiment.evaluate_losses(
-            *config, num_epochs=num_instances // per_program,
-            num_steps=num_steps, seed=seed, num_instances=per_program,
-            unroll_length=unroll_length)
+        run = _run_in_programs(config, num_instances, num_steps, seed,
+                               unroll_length=unroll_length)
         return {"final_losses": run.losses[:, -1]}
 
       final = experiment.cached_arrays(filename, compute)["final_losses"]

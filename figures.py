@@ -48,6 +48,7 @@ import curves
 import errors
 import experiment
 import fileio
+import l2l_files
 import training
 import util
 
@@ -203,11 +204,6 @@ class _TrainingProgress(training.Progress):
     self._progress.log("L2L saved to " + save_path)
 
 
-def _has_nets(path: str) -> bool:
-  return os.path.isdir(path) and any(n.endswith(".l2l")
-                                     for n in os.listdir(path))
-
-
 def train_optimizer(problem: str, settings: Settings,
                     progress: Progress) -> str:
   """Trains (or reuses) the L2L optimizer of `problem`; returns its folder.
@@ -223,7 +219,7 @@ def train_optimizer(problem: str, settings: Settings,
   done_file = os.path.join(path, _TRAINED_EPOCHS_FILE)
   num_epochs = settings.train_epochs
   resume = os.path.exists(os.path.join(path, training.RUN_FILE))
-  if _has_nets(path) and not resume:
+  if l2l_files.has_nets(path) and not resume:
     progress.log("using the optimizer in {} as it is".format(path))
     return path
   if os.path.exists(done_file):
@@ -252,7 +248,7 @@ def train_optimizer(problem: str, settings: Settings,
                   "unroll_length": unroll_length,
                   "second_derivatives": False},
       seed=settings.seed + 2, progress=_TrainingProgress(progress))
-  if not _has_nets(path):
+  if not l2l_files.has_nets(path):
     raise errors.InputError("Meta-training on {} saved no optimizer in {}: "
                             "no evaluation had a finite loss.".format(
                                 problem, path))
@@ -306,7 +302,7 @@ def make_figure(figure: Figure, learning_rates: Sequence[float],
       progress.log("data of {}: {}".format(problem, source))
   if settings.pretrained:
     l2l_path = os.path.join(PRETRAINED_DIR, figure.train_problem)
-    if not _has_nets(l2l_path):
+    if not l2l_files.has_nets(l2l_path):
       progress.log("skipped: no optimizer in pretrained/" +
                    figure.train_problem)
       _write_text(stem + ".md", "## {}\n\nSkipped: no pretrained optimizer "

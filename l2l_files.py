@@ -20,6 +20,7 @@ validating, and matching a file against the variables a network saves.
 
 import io
 import json
+import os
 import zipfile
 from typing import Any, Dict, Mapping, NamedTuple, Optional, Sequence
 
@@ -42,6 +43,12 @@ class Contents(NamedTuple):
   description (`None` in files written before descriptions were stored)."""
   net_vars: NetVariables
   network: Optional[NetDescription]
+
+
+def has_nets(path: str) -> bool:
+  """Whether `path` is a folder holding saved nets (`<name>.l2l` files)."""
+  return os.path.isdir(path) and any(name.endswith(".l2l")
+                                     for name in os.listdir(path))
 
 
 def _flatten_variables(net_vars: NetVariables) -> Dict[str, np.ndarray]:

@@ -48,6 +48,7 @@ import cli
 import comparison
 import experiment
 import fileio
+import l2l_files
 import training
 import util
 
@@ -197,8 +198,7 @@ def _check_paths(paths: Optional[Sequence[str]]):
     raise cli.UsageError("--experiment={} needs --paths, folders of saved "
                          "optimizers.".format(FLAGS.experiment))
   for path in paths:
-    if not os.path.isdir(path) or not any(
-        name.endswith(".l2l") for name in os.listdir(path)):
+    if not l2l_files.has_nets(path):
       raise cli.UsageError("--paths: {} is not a folder of saved optimizer "
                            "files.".format(path))
 

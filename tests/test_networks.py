@@ -613,3 +613,12 @@ def test_save_overwrites_atomically(tmp_path):
   assert [p.name for p in tmp_path.iterdir()] == ["cw.l2l"]
   np.testing.assert_array_equal(networks.load(filename)["linear"]["w"],
                                 networks.save(second)["linear"]["w"])
+
+
+def test_has_nets_is_true_only_for_a_folder_with_l2l_files(tmp_path):
+  assert not l2l_files.has_nets(str(tmp_path / "missing"))
+  (tmp_path / "notes.txt").write_text("not a net")
+  assert not l2l_files.has_nets(str(tmp_path))
+  (tmp_path / "cw.l2l").write_bytes(b"")
+  assert l2l_files.has_nets(str(tmp_path))
+  assert not l2l_files.has_nets(str(tmp_path / "cw.l2l"))
