@@ -197,7 +197,8 @@ def evaluate_losses(problem, net_config, net_assignments, num_epochs: int,
   update, reset = ops.update, ops.reset
   if seed is not None:
     # The problem's random ops get their seeds when first traced: seeding
-    # just before gives every optimizer the same problem instances.
+    # just before gives every optimizer the same problem instances (initial
+    # values and the seed of their minibatches).
     tf.random.set_seed(seed)
     reset()
     tf.random.set_seed(seed)

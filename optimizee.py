@@ -9,22 +9,82 @@ trainable variable replaced, in creation order, by the optimizee's current
 value. With several instances, each is a call of `make_loss` under its own
 name scope. `call_with_values` makes the same substitution for a single call
 of any such callable (e.g. a problem's scoring function on final values).
+
+A `make_loss` that draws random data (a minibatch) draws it with a stateless
+random op seeded by `step_seed()`: inside the unroll the seed is a function
+of the instance, its seed drawn at `reset()` and the optimization step, so
+the loss at each step is on a minibatch of its own, a recomputed step draws
+the same minibatch again, and optimizers run from one global seed see the
+same minibatches.
 """
 
+import contextlib
+import threading
 from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
 import tensorflow as tf
 
+# Seeds are drawn uniformly from [0, _MAX_SEED).
+_MAX_SEED = 2 ** 62
+# The seed `step_seed` returns, set by `Problem` while it calls `make_loss`.
+# Per thread: `tf.distribute` traces each replica's function in a thread.
+_current_seed = threading.local()
 
-def per_replica_kwargs() -> Dict[str, Any]:
+
+def _random_seed() -> tf.Tensor:
+  """A seed for stateless random ops, `[2]` int64, from a stateful draw."""
+  return tf.random.uniform([2], maxval=_MAX_SEED, dtype=tf.int64)
+
+
+@contextlib.contextmanager
+def _seeded(seed: Optional[tf.Tensor]):
+  """`step_seed()` returns `seed` inside the context (a fresh random seed at
+  each call when `seed` is None)."""
+  previous = getattr(_current_seed, "seed", None)
+  _current_seed.seed = seed
+  try:
+    yield
+  finally:
+    _current_seed.seed = previous
+
+
+def _folded(data) -> contextlib.AbstractContextManager:
+  """`_seeded` with `data` (an int scalar) folded into the current seed, if
+  one is set."""
+  seed = getattr(_current_seed, "seed", None)
+  return _seeded(None if seed is None else
+                 tf.random.experimental.stateless_fold_in(seed, data))
+
+
+def step_seed() -> tf.Tensor:
+  """The seed of the random data of the loss being computed.
+
+  For the `tf.random.stateless_*` op that draws a problem's random data,
+  e.g. its minibatch, inside `make_loss`. Inside `Problem.loss` it is a
+  function of the instance's seed (drawn at `reset()`, from TensorFlow's
+  global seed if one is set), the instance's index and the optimization
+  step. Called elsewhere (e.g. `make_loss` called directly), it is a fresh
+  random seed at each call. One seed serves one draw: a `make_loss` drawing
+  several things splits it (`tf.random.experimental.stateless_split`).
+
+  Returns:
+    An int64 `Tensor` `[2]`.
+  """
+  seed = getattr(_current_seed, "seed", None)
+  return _random_seed() if seed is None else seed
+
+
+def per_replica_kwargs(dtype: tf.DType = tf.float32) -> Dict[str, Any]:
   """`tf.Variable` arguments of a variable each replica holds its own value
   of: none without a `tf.distribute` strategy; under one, synchronized on
-  read, where reading it across replicas gives their mean (a collective that
-  every worker must make)."""
+  read, where reading a floating-point variable across replicas gives their
+  mean (a collective that every worker must make), and reading another one
+  gives the first replica's value."""
   if not tf.distribute.has_strategy():
     return {}
   return dict(synchronization=tf.VariableSynchronization.ON_READ,
-              aggregation=tf.VariableAggregation.MEAN)
+              aggregation=(tf.VariableAggregation.MEAN if dtype.is_floating
+                           else tf.VariableAggregation.ONLY_FIRST_REPLICA))
 
 
 def is_trainable(creator_kwargs: Dict[str, Any]) -> bool:
@@ -128,6 +188,9 @@ class Problem:
   others are problem constants (e.g. the quadratic's `w` and `y`). Later
   calls go through a variable creator that returns, for each variable
   `make_loss` creates, a replacement chosen by its creation index.
+
+  The problem also holds the seed of its random data (see `step_seed`),
+  drawn anew with the variables' initial values.
   """
 
   def __init__(self, make_loss: Callable[[], tf.Tensor],
@@ -155,6 +218,8 @@ class Problem:
     self._trainable = []
 
     per_replica = per_replica_kwargs()
+    self._seed = tf.Variable(_random_seed(), trainable=False, name="seed",
+                             **per_replica_kwargs(tf.int64))
 
     def record(next_creator, **kwargs):
       self._trainable.append(is_trainable(kwargs))
@@ -204,12 +269,15 @@ class Problem:
     """The non-trainable problem variables, in creation order."""
     return [v for v, t in zip(self._variables, self._trainable) if not t]
 
-  def _call_with(self, replacement: Callable[[int, Dict[str, Any]], Any]):
+  def _call_with(self, replacement: Callable[[int, Dict[str, Any]], Any],
+                 step=0):
     """Calls `make_loss`, replacing the `i`-th variable it creates.
 
     Args:
       replacement: `(i, creator_kwargs) -> value` to use for the `i`-th
           variable created.
+      step: The optimization step whose random data `make_loss` draws (an
+          int scalar).
 
     Returns:
       The loss.
@@ -226,7 +294,8 @@ class Problem:
             .format(len(self._variables)))
       return replacement(index, kwargs)
 
-    loss, count = _call_substituting(self._make_loss, substitute)
+    with _seeded(tf.random.experimental.stateless_fold_in(self._seed, step)):
+      loss, count = _call_substituting(self._make_loss, substitute)
     if count != len(self._variables):
       raise ValueError(
           "make_loss created {} variables, but {} at its first call. Build "
@@ -234,27 +303,31 @@ class Problem:
           "their variables at every call.".format(count, len(self._variables)))
     return loss
 
-  def loss(self, x_values: Sequence[tf.Tensor]) -> tf.Tensor:
+  def loss(self, x_values: Sequence[tf.Tensor], step=0) -> tf.Tensor:
     """Returns the loss with the optimizee variables replaced by `x_values`:
     a scalar, or `[num_instances]` losses for several instances.
 
     Args:
       x_values: One `Tensor` per variable of `x`, shaped as it.
+      step: The optimization step (an int scalar, counted from `reset()`):
+          the loss at one step is on the same random data (minibatch) at
+          every call, and on other data than at any other step.
     """
     replacements = list(self._variables)
     trainable_indices = [i for i, t in enumerate(self._trainable) if t]
     for i, value in zip(trainable_indices, x_values):
       replacements[i] = value
-    return self._call_with(lambda i, _: replacements[i])
+    return self._call_with(lambda i, _: replacements[i], step)
 
   def reset(self):
     """Assigns fresh initial values, as `make_loss` draws them, to all
-    recorded variables."""
+    recorded variables, and draws a new seed for the random data."""
     def assign_initial_value(i, kwargs):
       self._variables[i].assign(_initial_value(kwargs))
       return self._variables[i]
 
     self._call_with(assign_initial_value)
+    self._seed.assign(_random_seed())
 
 
 def instance_scope(index: int) -> str:
@@ -267,15 +340,16 @@ def instances(make_loss: Callable[[], tf.Tensor],
   """`num_instances` independent instances of `make_loss`'s problem.
 
   Each instance is a call of `make_loss` under its own name scope
-  (`instance_<i>/`), so it creates its own variables, draws its own initial
-  values and minibatches. The loss is the vector of the instances' losses,
+  (`instance_<i>/`), so it creates its own variables and draws its own
+  initial values; its index is folded into `step_seed()`, so it draws its
+  own minibatches. The loss is the vector of the instances' losses,
   `[num_instances]`: the gradient of its sum with respect to an instance's
   variables is that of the instance's own loss.
   """
   def build():
     losses = []
     for i in range(num_instances):
-      with tf.name_scope(instance_scope(i)):
+      with tf.name_scope(instance_scope(i)), _folded(i):
         losses.append(make_loss())
     return tf.stack(losses)
 

@@ -26,6 +26,7 @@ import sonnet as snt
 import tensorflow as tf
 
 import datasets
+import optimizee
 
 MakeLoss = Callable[[], tf.Tensor]
 MakeScores = Callable[[], Dict[str, tf.Tensor]]
@@ -157,7 +158,8 @@ def _xent_loss(logits: tf.Tensor, labels: tf.Tensor) -> tf.Tensor:
 
 
 def _random_batch(images: tf.Tensor, labels: tf.Tensor, batch_size: int):
-  """Draws `batch_size` examples uniformly at random, with replacement.
+  """Draws `batch_size` examples uniformly at random, with replacement, with
+  the seed of `optimizee.step_seed()`.
 
   Args:
     images: uint8 `Tensor` `[num_examples, height, width, channels]`.
@@ -167,8 +169,9 @@ def _random_batch(images: tf.Tensor, labels: tf.Tensor, batch_size: int):
   Returns:
     `(images, labels)`: float32 images in [0, 1] and their labels.
   """
-  indices = tf.random.uniform([batch_size], 0, images.shape[0],
-                              dtype=tf.int64)
+  indices = tf.random.stateless_uniform(
+      [batch_size], optimizee.step_seed(), minval=0, maxval=images.shape[0],
+      dtype=tf.int64)
   return _scaled(tf.gather(images, indices)), tf.gather(labels, indices)
 
 

@@ -9,6 +9,7 @@ between unrolls. `meta.MetaOptimizer` builds one per `meta_loss` call and
 differentiates its meta-loss to train the nets.
 """
 
+import functools
 import math
 from typing import Dict, List, Optional, Sequence, Tuple
 
@@ -46,8 +47,12 @@ def _or_zeros(gradient: Optional[tf.Tensor], like: tf.Tensor) -> tf.Tensor:
 class UnrolledOptimization:
   """An optimizee, its optimizer nets and their states, unrolled in time.
 
-  Holds the RNN states and the final loss `fx` as non-trainable variables,
-  so that successive unrolls continue where the previous one stopped. A net
+  Holds the RNN states, the final loss `fx` and the number of steps taken
+  since `reset()` as non-trainable variables, so that successive unrolls
+  continue where the previous one stopped. The loss at step `t` (counted
+  from `reset()`) is on step `t`'s random data (`optimizee.step_seed`): the
+  final loss of an unroll is the first of the next, on a minibatch the
+  final values were not trained on. A net
   is called once per step on each group of its variables: a coordinatewise
   net on all of them at once (one larger, faster call; the same result), any
   other net on each variable separately.
@@ -89,6 +94,9 @@ class UnrolledOptimization:
         tf.zeros([problem.num_instances], dtype=problem.dtype),
         trainable=False, name="instance_fx",
         **optimizee.per_replica_kwargs())
+    self._steps_taken = tf.Variable(
+        tf.zeros([], dtype=tf.int64), trainable=False, name="steps_taken",
+        **optimizee.per_replica_kwargs(tf.int64))
 
   def _initial_state(self):
     """`[[state of each group] for each net]`, zero."""
@@ -103,8 +111,13 @@ class UnrolledOptimization:
     return [v for key in sorted(self._nets)
             for v in self._nets[key].trainable_variables]
 
-  def _time_step(self, x, state):
-    """One optimization step from values `x` and RNN states `state`.
+  def _problem_loss(self, x, t) -> tf.Tensor:
+    """The problem's loss at values `x` at step `t` of the unroll."""
+    return self._problem.loss(
+        x, tf.convert_to_tensor(self._steps_taken) + tf.cast(t, tf.int64))
+
+  def _time_step(self, x, state, t):
+    """Step `t` of the unroll, from values `x` and RNN states `state`.
 
     Returns:
       `(fx, x_next, state_next)`: the loss at `x` (the mean over instances),
@@ -112,7 +125,7 @@ class UnrolledOptimization:
     """
     with tf.GradientTape(watch_accessed_variables=False) as tape:
       tape.watch(x)
-      fx = self._problem.loss(x)
+      fx = self._problem_loss(x, t)
     gradients = tape.gradient(fx, x)
     fx = tf.reduce_mean(fx)  # The mean over instances.
     if not self._second_derivatives:
@@ -155,13 +168,15 @@ class UnrolledOptimization:
     return tf.TensorArray(self._problem.dtype, size=self._len_unroll + 1,
                           element_shape=[])
 
-  def _instance_losses(self, x) -> tf.Tensor:
-    """Each instance's loss at values `x`, `[num_instances]`."""
-    return tf.reshape(self._problem.loss(x), [self._problem.num_instances])
+  def _final_losses(self, x) -> tf.Tensor:
+    """Each instance's loss at the unroll's final values `x`,
+    `[num_instances]`."""
+    return tf.reshape(self._problem_loss(x, self._len_unroll),
+                      [self._problem.num_instances])
 
   def _last_loss(self, fx_array, x_final, state_final):
     """Adds the loss at the final values: `unroll`'s results."""
-    instance_fx_final = self._instance_losses(x_final)
+    instance_fx_final = self._final_losses(x_final)
     fx_array = fx_array.write(self._len_unroll,
                               tf.reduce_mean(instance_fx_final))
     return (tf.reduce_sum(fx_array.stack()), instance_fx_final, x_final,
@@ -202,7 +217,7 @@ class UnrolledOptimization:
     def body(t, fx_array, inputs, x, state):
       inputs = [a.write(t - first, v)
                 for a, v in zip(inputs, self._flat(x, state))]
-      fx, x_next, state_next = self._time_step(x, state)
+      fx, x_next, state_next = self._time_step(x, state, t)
       return t + 1, fx_array.write(t, fx), inputs, x_next, state_next
 
     _, fx_array, inputs, x, state = tf.while_loop(
@@ -267,7 +282,7 @@ class UnrolledOptimization:
         # The final losses enter `loss` (their mean) and `instance_fx_final`.
         with tf.GradientTape(watch_accessed_variables=False) as tape:
           tape.watch(x_final)
-          instance_fx = self._instance_losses(x_final)
+          instance_fx = self._final_losses(x_final)
         d_x = tape.gradient(
             instance_fx, x_final,
             output_gradients=(d_loss / self._problem.num_instances +
@@ -276,12 +291,13 @@ class UnrolledOptimization:
         # Problem variables are constants; the nets' weights are trainable.
         trainable = [v for v in variables if v.trainable]
 
-        def step_backward(t, inputs, d_flat, d_variables):
+        def step_backward(i, t, inputs, d_flat, d_variables):
+          """Step `t` of segment `i`, backward."""
           step_inputs = [a.read(t) for a in inputs]
           with tf.GradientTape(watch_accessed_variables=False) as tape:
             tape.watch(step_inputs + trainable)
             fx, x_next, state_next = self._time_step(
-                *self._unflat(step_inputs))
+                *self._unflat(step_inputs), i * segment_length + t)
           gradients = [tf.convert_to_tensor(g) for g in tape.gradient(
               [fx] + self._flat(x_next, state_next), step_inputs + trainable,
               output_gradients=[d_loss] + d_flat,
@@ -298,7 +314,7 @@ class UnrolledOptimization:
               self._input_arrays(segment_length, x, state))
           _, _, d_flat, d_variables = tf.while_loop(
               cond=lambda t, *_: t >= 0,
-              body=step_backward,
+              body=functools.partial(step_backward, i),
               loop_vars=(num_steps(i) - 1, inputs, d_flat, d_variables),
               parallel_iterations=1,
               maximum_iterations=segment_length,
@@ -329,6 +345,7 @@ class UnrolledOptimization:
       variable.assign(value)
     tree.map_structure(lambda v, s: v.assign(s), self._state, state_final)
     self.instance_fx.assign(instance_fx_final)
+    self._steps_taken.assign_add(self._len_unroll)
     fx_final = tf.reduce_mean(instance_fx_final)
     self.fx.assign(fx_final)
     return fx_final
@@ -343,7 +360,9 @@ class UnrolledOptimization:
     return self.assign(*self.unroll()[1:])
 
   def reset(self):
-    """Draws new problem variables and zeroes every RNN state."""
+    """Draws new problem variables and zeroes every RNN state and the step
+    count."""
     self._problem.reset()
+    self._steps_taken.assign(0)
     tree.map_structure(lambda v, value: v.assign(value), self._state,
                        self._initial_state())

@@ -190,6 +190,27 @@ def meta_loss_goes_down(make_loss, net_config, net_assignments=None,
   return before, mean_meta_loss(evaluation)
 
 
+@pytest.mark.parametrize("make_problem", [
+    lambda d: problems.mnist((4,), data_dir=d, batch_size=8),
+    lambda d: problems.cifar10(d, conv_channels=(2,), linear_layers=(4,),
+                               batch_size=4)], ids=["mnist", "cifar"])
+def test_each_loss_of_an_unroll_is_on_a_minibatch_of_its_own(
+    data_dir, make_problem):
+  """With updates of zero the network stays as drawn, and the losses differ
+  only by their minibatches: the final loss of a one-step unroll is on
+  another minibatch than its step's (or the meta-loss would be twice the
+  final loss), and recomputing the losses draws the same minibatches."""
+  tf.random.set_seed(0)
+  ops = meta.MetaOptimizer(sgd={"net": "Sgd", "net_options": {
+      "learning_rate": 0.0}}).meta_loss(make_problem(data_dir), 1)
+  ops.reset()
+  meta_loss = float(ops.loss())
+  assert float(ops.loss()) == meta_loss
+  final_losses = [float(ops.update()) for _ in range(3)]
+  assert meta_loss != pytest.approx(2 * final_losses[0], rel=1e-4)
+  assert len(set(final_losses)) == 3
+
+
 def test_mnist_meta_training_lowers_the_meta_loss(data_dir):
   problem, net_config, _ = util.get_config("mnist", data_dir=data_dir)
   before, after = meta_loss_goes_down(problem, net_config)

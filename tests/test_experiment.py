@@ -240,6 +240,24 @@ def test_with_the_same_seed_every_optimizer_starts_from_the_same_networks(
   assert not np.allclose(initial_scores(sgd(0.0), seed=5), sgd_scores)
 
 
+def test_with_the_same_seed_every_optimizer_sees_the_same_minibatches(
+    data_dir):
+  """Without steps (learning rate 0) the loss after each step is that of
+  the initial network on the step's minibatch: the same for two optimizers
+  with the same seed, a new minibatch at every step."""
+  problem, _ = small_mnist(data_dir)
+
+  def losses(net_config, seed):
+    return experiment.evaluate_losses(problem, net_config, None,
+                                      num_epochs=2, num_steps=4, seed=seed,
+                                      num_instances=2).losses
+
+  sgd_losses = losses(sgd(0.0), seed=3)
+  adam = {"Adam": {"net": "Adam", "net_options": {"learning_rate": 0.0}}}
+  np.testing.assert_array_equal(losses(adam, seed=3), sgd_losses)
+  assert all(len(set(row)) == 4 for row in sgd_losses)
+
+
 def test_evaluate_losses_without_scorers():
   problem, _, _ = util.get_config("quadratic")
   run = experiment.evaluate_losses(problem, sgd(0.01), None, num_epochs=2,
@@ -248,11 +266,17 @@ def test_evaluate_losses_without_scorers():
   assert run.losses.shape == (4, 3) and run.scores == {}
 
 
-def test_longer_unrolls_record_every_unroll_of_the_same_trajectory():
-  """On the quadratic (no minibatches), instances drawn with the same seed
-  follow the same trajectory whatever the unroll length: an unroll of 5
-  steps records the loss after every fifth step of one-step unrolls."""
-  problem, _, _ = util.get_config("quadratic")
+@pytest.mark.parametrize("problem_name", ["quadratic", "mnist"])
+def test_longer_unrolls_record_every_unroll_of_the_same_trajectory(
+    data_dir, problem_name):
+  """Instances drawn with the same seed follow the same trajectory, and see
+  the same minibatches, whatever the unroll length: an unroll of 5 steps
+  records the loss after every fifth step of one-step unrolls. (Each loss
+  is on its step's minibatch: were the final loss of an unroll on the
+  minibatch of its last step, the one-step unrolls would record other
+  losses.)"""
+  problem = (small_mnist(data_dir)[0] if problem_name == "mnist" else
+             util.get_config("quadratic")[0])
 
   def losses(unroll_length):
     return experiment.evaluate_losses(

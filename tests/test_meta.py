@@ -587,6 +587,26 @@ def test_instances_have_their_own_variables_and_values():
   assert not np.allclose(values[0], ops.x[0].numpy())
 
 
+def noisy_square():
+  """x^2 plus a uniform draw in [0, 1) seeded by `optimizee.step_seed()`."""
+  x = tf.Variable(tf.ones([]), name="x")
+  return tf.square(x) + tf.random.stateless_uniform([], optimizee.step_seed())
+
+
+def test_step_seed_depends_on_the_step_the_instance_and_the_reset():
+  problem = optimizee.Problem(noisy_square, num_instances=2)
+  x = [tf.ones([]), tf.ones([])]
+  first = problem.loss(x, step=0).numpy()
+  np.testing.assert_array_equal(problem.loss(x, step=0).numpy(), first)
+  assert first[0] != first[1]  # The instances draw their own.
+  second = problem.loss(x, step=1).numpy()
+  assert not np.any(second == first)
+  problem.reset()
+  assert not np.any(problem.loss(x, step=0).numpy() == first)
+  # Outside a problem, a new seed at every call.
+  assert float(noisy_square()) != float(noisy_square())
+
+
 def test_instances_fx_is_the_mean_and_gradients_are_their_own():
   """With an SGD net, each instance moves by its own gradient (not scaled by
   1/N), and fx is the mean of the instances' losses."""
