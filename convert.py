@@ -232,7 +232,8 @@ def _choose_net(problem: str,
     cli.UsageError: If `net_key` is not one of the problem's learned nets,
         or is `None` and the problem has several.
   """
-  net_config, _ = util.get_net_config(problem)
+  # The original's files hold nets of its code's settings.
+  net_config, _ = util.get_net_config(problem, original_code=True)
   learned = [key for key, config in net_config.items()
              if networks.is_learned(config["net"])]
   if net_key is None and len(learned) == 1:

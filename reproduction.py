@@ -91,11 +91,11 @@ Settings = collections.namedtuple(
 
 
 def net_config(changes, path=None):
-  """The MNIST net configuration (the original code's, loaded from `path` if
+  """The MNIST net configuration of the original code (loaded from `path` if
   given) with `changes` (`k`, `scale`) applied."""
-  return util.with_net_settings(util.get_net_config("mnist", path)[0],
-                                log_and_sign_k=changes.get("k"),
-                                output_scale=changes.get("scale"))
+  return util.with_net_settings(
+      util.get_net_config("mnist", path, original_code=True)[0],
+      log_and_sign_k=changes.get("k"), output_scale=changes.get("scale"))
 
 
 class _TrainingLosses(training.Progress):

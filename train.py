@@ -43,11 +43,12 @@ flags.DEFINE_float("learning_rate", 0.001, "Learning rate.")
 flags.DEFINE_boolean("second_derivatives", False, "Use second derivatives.")
 flags.DEFINE_float("log_and_sign_k", None,
                    "The k of the nets' LogAndSign preprocessing (MNIST, "
-                   "CIFAR): default, the original code's 5; the paper's "
-                   "is 10.")
+                   "CIFAR): default, the paper's 10; the original code's "
+                   "is 5.")
 flags.DEFINE_float("output_scale", None,
-                   "Output scale of the learned nets: default, the original "
-                   "code's (0.01 for MNIST and CIFAR, 1 for the quadratic).")
+                   "Output scale of the learned nets: default, the paper's "
+                   "0.1 for MNIST and CIFAR (the original code's is 0.01), "
+                   "1 for the quadratic.")
 
 flags.DEFINE_integer("num_instances", 1,
                      "Problem instances optimized together per meta-step "

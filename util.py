@@ -71,6 +71,14 @@ def print_stats(header: str, total_error: float, total_time: float, n: int):
   print("Mean epoch time: {:.2f} s".format(total_time / n))
 
 
+# The learned nets' settings of the paper (LogAndSign k = 10 and output scale
+# 0.1), the defaults of the MNIST and CIFAR-10 problems here. The original
+# code trained those problems with `meta.DEFAULT_NET_CONFIG`'s k = 5 and scale
+# 0.01 (`get_net_config(..., original_code=True)`).
+PAPER_LOG_AND_SIGN_K = 10
+PAPER_OUTPUT_SCALE = 0.1
+
+
 def get_net_path(name: str, path: Optional[str]) -> Optional[str]:
   """Returns `path/<name>.l2l`, or `None` without a `path`."""
   return None if path is None else os.path.join(path, name + ".l2l")
@@ -125,22 +133,29 @@ def with_net_settings(net_config: Dict[str, Dict[str, Any]],
 
 def _cw_net(**net_options):
   """Nets of one coordinatewise LSTM, keyed "cw", taking every variable."""
-  def nets(path):
+  def nets(path, original_code):
+    del original_code  # The original code's nets.
     return {"cw": {"net": "CoordinateWiseDeepLSTM",
                    "net_options": copy.deepcopy(net_options),
                    "net_path": get_net_path("cw", path)}}, None
   return nets
 
 
-def _default_nets(*keys, assignments=None):
-  """Nets of the original's default configuration, one per key."""
-  def nets(path):
+def _paper_nets(*keys, assignments=None):
+  """Nets of the original's default configuration, one per key, with the
+  paper's settings (`PAPER_LOG_AND_SIGN_K`, `PAPER_OUTPUT_SCALE`) unless
+  the original code's are asked for."""
+  def nets(path, original_code):
     net_config = {key: get_default_net_config(key, path) for key in keys}
+    if not original_code:
+      net_config = with_net_settings(net_config, PAPER_LOG_AND_SIGN_K,
+                                     PAPER_OUTPUT_SCALE)
     return net_config, copy.deepcopy(assignments)
   return nets
 
 
-def _simple_multi_nets(path):
+def _simple_multi_nets(path, original_code):
+  del original_code  # The original code's nets.
   net_config = {
       "cw": {
           "net": "CoordinateWiseDeepLSTM",
@@ -220,21 +235,22 @@ def _cifar_multi_assignments():
   return [("conv", conv_vars), ("fc", fc_vars)]
 
 
-# Problem name -> (nets: path -> (net_config, net_assignments),
+# Problem name -> (nets: (path, original_code) -> (net_config,
+#                                                  net_assignments),
 #                  problem: (mode, data_dir) -> make_loss).
 _CONFIGS = {
     "simple": (_cw_net(layers=(), initializer="zeros"), _no_data("simple")),
     "simple-multi": (_simple_multi_nets, _no_data("simple_multi_optimizer")),
     "quadratic": (_cw_net(layers=(20, 20)),
                   _no_data("quadratic", batch_size=128, num_dims=10)),
-    **{name: (_default_nets("cw"), _mnist_problem(name))
+    **{name: (_paper_nets("cw"), _mnist_problem(name))
        for name in _MNIST_NETWORKS},
-    "cifar": (_default_nets("cw"), _cifar_problem()),
-    "cifar-multi": (_default_nets("conv", "fc",
-                                  assignments=_cifar_multi_assignments()),
+    "cifar": (_paper_nets("cw"), _cifar_problem()),
+    "cifar-multi": (_paper_nets("conv", "fc",
+                                assignments=_cifar_multi_assignments()),
                     _cifar_problem()),
-    "cifar5": (_default_nets("cw"), _cifar_problem(5)),
-    "cifar2": (_default_nets("cw"), _cifar_problem(2)),
+    "cifar5": (_paper_nets("cw"), _cifar_problem(5)),
+    "cifar2": (_paper_nets("cw"), _cifar_problem(2)),
 }
 
 PROBLEM_NAMES: List[str] = list(_CONFIGS)
@@ -246,22 +262,28 @@ def _check_problem_name(problem_name: str):
         problem_name, ", ".join(PROBLEM_NAMES)))
 
 
-def get_net_config(problem_name: str, path: Optional[str] = None):
+def get_net_config(problem_name: str, path: Optional[str] = None,
+                   original_code: bool = False):
   """Returns the optimizer nets of a named problem, without building it.
 
   Args:
     problem_name: One of `PROBLEM_NAMES`.
     path: Optional folder of saved nets (`<net key>.l2l`) to load.
+    original_code: Whether to return the nets of the original code rather
+        than this port's defaults. They differ for the MNIST and CIFAR-10
+        problems only, whose nets here have the paper's LogAndSign k and
+        output scale (`PAPER_LOG_AND_SIGN_K`, `PAPER_OUTPUT_SCALE`) instead of
+        the original code's k = 5 and scale 0.01.
 
   Returns:
     `(net_config, net_assignments)`: the `MetaOptimizer` keyword arguments
-    (the original code's nets for the problem) and the `net_assignments`.
+    and the `net_assignments`.
 
   Raises:
     ValueError: For an unknown problem name.
   """
   _check_problem_name(problem_name)
-  return _CONFIGS[problem_name][0](path)
+  return _CONFIGS[problem_name][0](path, original_code)
 
 
 def get_config(problem_name: str, path: Optional[str] = None,

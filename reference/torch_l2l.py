@@ -192,11 +192,11 @@ class MnistMlp(Problem):
 
   784 inputs, sigmoid hidden layers, 10 outputs; weights and biases start
   `N(0, 0.01)`. Minibatches are drawn uniformly with replacement at every
-  loss evaluation. The configuration is this repository's default net
-  (LogAndSign with k=5, scale 0.01).
+  loss evaluation. The configuration is this repository's MNIST net
+  (LogAndSign with the paper's k=10, scale 0.1).
   """
 
-  net_options = {"layers": (20, 20), "preprocess_k": 5.0, "scale": 0.01}
+  net_options = {"layers": (20, 20), "preprocess_k": 10.0, "scale": 0.1}
 
   def __init__(self, device: torch.device, hidden: Sequence[int] = (20,),
                batch_size: int = 128, stddev: float = 0.01,

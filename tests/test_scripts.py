@@ -429,6 +429,11 @@ def test_mnist_from_data_dir(tmp_path):
                "--data_dir=" + str(tmp_path), "--save_path=" + save_path)
   assert result.returncode == 0, result.stderr
   assert "Data: MNIST IDX files in " + str(tmp_path) in result.stderr
+  # By default, the paper's LogAndSign k and output scale.
+  net_options = networks.from_file(os.path.join(save_path,
+                                                "cw.l2l")).net_options
+  assert net_options["preprocess_options"] == {"k": 10}
+  assert net_options["scale"] == 0.1
   output = str(tmp_path / "mnist.csv")
   result = run("evaluate.py", "--problem=mnist", "--path=" + save_path,
                "--num_epochs=1", "--num_steps=5", "--output=" + output,

@@ -73,7 +73,8 @@ def test_get_net_config_is_that_of_get_config(name):
 
 
 def test_get_net_config_of_data_problems_needs_no_data():
-  net_config, _ = util.get_net_config("mnist", path="saved")
+  net_config, _ = util.get_net_config("mnist", path="saved",
+                                      original_code=True)
   assert net_config == {"cw": util.get_default_net_config("cw", "saved")}
   net_config, net_assignments = util.get_net_config("cifar-multi")
   assert sorted(net_config) == ["conv", "fc"]
@@ -104,8 +105,32 @@ def test_get_config_uses_the_stored_network(tmp_path, caplog):
              for message in caplog.messages)
 
 
+@pytest.mark.parametrize("name", ["mnist", "mnist-relu", "cifar",
+                                  "cifar-multi", "cifar5"])
+def test_data_problems_have_the_papers_net_settings(name):
+  """The MNIST and CIFAR nets have the paper's LogAndSign k and output scale;
+  `original_code=True` gives the original code's, its default net."""
+  net_config, assignments = util.get_net_config(name)
+  original, original_assignments = util.get_net_config(name,
+                                                       original_code=True)
+  assert original_assignments == assignments
+  assert sorted(original) == sorted(net_config)
+  for key, config in net_config.items():
+    assert config["net_options"]["preprocess_options"] == {"k": 10}
+    assert config["net_options"]["scale"] == 0.1
+    assert original[key] == util.get_default_net_config(key, None)
+    assert dict(config, net_options=None) == dict(original[key],
+                                                  net_options=None)
+
+
+@pytest.mark.parametrize("name", DATA_FREE_PROBLEMS)
+def test_problems_without_data_have_the_original_codes_nets(name):
+  assert util.get_net_config(name) == util.get_net_config(name,
+                                                          original_code=True)
+
+
 def test_with_net_settings_changes_a_copy():
-  net_config, _ = util.get_net_config("cifar-multi")
+  net_config, _ = util.get_net_config("cifar-multi", original_code=True)
   changed = util.with_net_settings(net_config, log_and_sign_k=10,
                                    output_scale=0.1)
   for key in ("conv", "fc"):
