@@ -82,6 +82,7 @@ def test_rematerialize_is_reported():
   assert quadratic_train_report("--rematerialize")["rematerialize"] is True
 
 
+@pytest.mark.slow  # The report's sizes: test_num_instances_multiplies_the_work.
 def test_num_coordinates_sizes_the_quadratic():
   report = quadratic_train_report("--num_coordinates=300")
   assert report["num_coordinates"] == 300
@@ -92,9 +93,11 @@ def test_num_coordinates_sizes_the_quadratic():
 
 @pytest.mark.parametrize("args, message", [
     (["--num_steps=5", "--unroll_length=2"], "must be a multiple"),
-    (["--num_epochs=0"], "--num_epochs must be at least 1"),
+    pytest.param(["--num_epochs=0"], "--num_epochs must be at least 1",
+                 marks=pytest.mark.slow),
     (["--num_coordinates=15"], "must be a positive multiple of 10"),
-    (["--problem=mnist", "--num_coordinates=100"], "needs --problem=quadratic"),
+    pytest.param(["--problem=mnist", "--num_coordinates=100"],
+                 "needs --problem=quadratic", marks=pytest.mark.slow),
 ])
 def test_bad_input(args, message):
   result = run_bench(*(["--problem=quadratic"] + args))
@@ -114,6 +117,7 @@ def sweep_table(tmp_path, *args):
   return table.read_text().splitlines()
 
 
+@pytest.mark.slow  # A sweep runs bench.py once per point.
 def test_sweep_smoke_run(tmp_path):
   rows = sweep_table(tmp_path, "--coordinates=100,1e3")
   assert rows[0].startswith("| coordinates | unroll | s per unroll |")
@@ -126,7 +130,7 @@ def test_sweep_smoke_run(tmp_path):
         seconds / (num_coordinates * 2) * 1e9, rel=0.01)
 
 
-@pytest.mark.slow  # The sweep runner is test_sweep_smoke_run's.
+@pytest.mark.slow  # A sweep runs bench.py once per point.
 def test_instances_sweep(tmp_path):
   rows = sweep_table(tmp_path, "--instances=1,3")
   assert rows[0].startswith("| instances | unroll | s per unroll | "

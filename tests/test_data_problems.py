@@ -226,6 +226,8 @@ def test_cifar_meta_training_lowers_the_meta_loss(data_dir):
   assert after < before
 
 
+@pytest.mark.slow  # The CIFAR meta-training of the default suite is
+# test_cifar_meta_training_lowers_the_meta_loss's.
 def test_cifar_multi_with_kernel_lstm_lowers_the_meta_loss(data_dir):
   """Separate nets for kernels (a KernelDeepLSTM) and other parameters."""
   problem = problems.cifar10(data_dir, conv_channels=(4,), linear_layers=(8,),
@@ -247,8 +249,9 @@ def test_cifar_multi_with_kernel_lstm_lowers_the_meta_loss(data_dir):
 
 @pytest.mark.parametrize("make_problem", [
     lambda d: problems.mnist((8,), data_dir=d, batch_size=16),
-    lambda d: problems.cifar10(d, conv_channels=(4,), linear_layers=(8,),
-                               batch_size=8)], ids=["mnist", "cifar"])
+    pytest.param(lambda d: problems.cifar10(d, conv_channels=(4,),
+                                            linear_layers=(8,), batch_size=8),
+                 marks=pytest.mark.slow)], ids=["mnist", "cifar"])
 def test_data_problems_compile_with_xla(data_dir, make_problem):
   """Minibatch sampling, batch norm updates and all run inside the XLA
   program (no fallback)."""

@@ -304,8 +304,10 @@ def _free_ports(count: int):
         pytest.param(False, "HierarchicalCopyAllReduce", 1, False,
                      marks=pytest.mark.slow),
         pytest.param(False, None, 1, False, marks=pytest.mark.slow),
-        (True, "ReductionToOneDevice", 1, False),
-        (False, "ReductionToOneDevice", 3, True),
+        pytest.param(True, "ReductionToOneDevice", 1, False,
+                     marks=pytest.mark.slow),
+        pytest.param(False, "ReductionToOneDevice", 3, True,
+                     marks=pytest.mark.slow),
         (True, "ReductionToOneDevice", 2, True)])
 def test_torch_results(jit_compile, cross_device_ops, num_instances,
                        rematerialize):
@@ -324,7 +326,8 @@ def test_torch_results(jit_compile, cross_device_ops, num_instances,
     assert x == pytest.approx(TORCH_FINAL_X, abs=1e-4)
 
 
-@pytest.mark.parametrize("jit_compile", [False, True])
+@pytest.mark.parametrize("jit_compile", [
+    pytest.param(False, marks=pytest.mark.slow), True])
 def test_own_instances(jit_compile):
   """Each replica optimizes its own instance; `fx`, `loss()` and `update()`
   are means over the replicas."""
@@ -357,6 +360,7 @@ def test_meta_training():
   assert not np.allclose(first_0, second_0)
 
 
+@pytest.mark.slow  # The guard itself: test_nan_never_reaches_the_saved_optimizer.
 def test_nan_guard():
   """A NaN on one replica skips the Adam step on both."""
   result = _run("nan_guard")
@@ -378,6 +382,8 @@ def test_misuse():
   assert "not inside strategy.run" in messages["in_replica"]
 
 
+@pytest.mark.slow  # Two worker processes for 5 epochs; the default suite runs
+# MirroredStrategy's meta-training (test_meta_training).
 def test_multi_worker():
   """Two local workers of a `MultiWorkerMirroredStrategy`: the Torch
   numbers, and a meta-training whose nets agree across the workers while
@@ -446,6 +452,7 @@ def _train_cluster(save_path: str, *args: str) -> List[str]:
   return stdouts
 
 
+@pytest.mark.slow  # test_multi_worker runs the same cluster of two workers.
 def test_train_py_multi_worker(tmp_path):
   """Two workers with the same --save_path: both train in step, only the
   chief writes there, and --resume continues on both."""
@@ -482,9 +489,11 @@ def test_train_py_bad_strategy():
 
 @pytest.mark.parametrize("tf_config, message", [
     (None, "needs TF_CONFIG"),
-    ("{not json", "TF_CONFIG is not a cluster description"),
-    ('{"cluster": {"worker": ["localhost:1"]}, "task": {"type": "worker", '
-     '"index": 2}}', "is not one of the 1 worker(s)"),
+    pytest.param("{not json", "TF_CONFIG is not a cluster description",
+                 marks=pytest.mark.slow),
+    pytest.param('{"cluster": {"worker": ["localhost:1"]}, "task": {"type": '
+                 '"worker", "index": 2}}', "is not one of the 1 worker(s)",
+                 marks=pytest.mark.slow),
 ])
 def test_train_py_multi_worker_needs_tf_config(tf_config, message):
   env = {k: v for k, v in os.environ.items() if k != "TF_CONFIG"}

@@ -176,12 +176,16 @@ def test_quick_mode_makes_every_figure_and_reuses_its_runs(tmp_path):
   assert [os.path.getmtime(r) for r in runs] == times
 
 
+# Each a figures.py run: two in the default suite, the others slow.
 @pytest.mark.parametrize("args, message", [
     (["--figures=quadratic,bogus"], "unknown figure(s) bogus"),
     (["--learning_rates=0.1,fast"], "--learning_rates must be numbers"),
-    (["--learning_rates=-1"], "--learning_rates must be positive"),
-    (["--train_epochs=0"], "--train_epochs must be at least 1"),
-    (["--output_dir=/nonexistent/figures"], "parent folder does not exist"),
+    pytest.param(["--learning_rates=-1"], "--learning_rates must be positive",
+                 marks=pytest.mark.slow),
+    pytest.param(["--train_epochs=0"], "--train_epochs must be at least 1",
+                 marks=pytest.mark.slow),
+    pytest.param(["--output_dir=/nonexistent/figures"],
+                 "parent folder does not exist", marks=pytest.mark.slow),
 ])
 def test_bad_input(args, message):
   result = run_figures("--quick", *args)
@@ -191,6 +195,8 @@ def test_bad_input(args, message):
   assert last.startswith("figures.py: error: ") and message in last
 
 
+@pytest.mark.slow  # A figures.py run; the extension's steps are checked in
+# test_grid_extensions_are_half_decades.
 def test_a_best_learning_rate_at_the_edge_extends_the_grid(tmp_path):
   output = tmp_path / "figures"
   result = run_figures("--quick", "--figures=quadratic",

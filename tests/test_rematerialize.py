@@ -3,6 +3,7 @@
 """Tests of meta_loss's and meta_minimize's rematerialize: the same training
 with much less memory."""
 
+import itertools
 import json
 import os
 import subprocess
@@ -52,9 +53,18 @@ def assert_same_training(expected, actual):
                                atol=1e-5 * np.abs(moment).max())
 
 
-@pytest.mark.parametrize("problem", sorted(REMATERIALIZE_PROBLEMS))
-@pytest.mark.parametrize("second_derivatives", [False, True])
-@pytest.mark.parametrize("jit_compile", test_meta.JIT_MODES)
+# (jit_compile, second_derivatives, problem) cases of the default suite: each
+# option once; the other combinations are slow.
+_DEFAULT_TRAINING_CASES = [(False, False, "sonnet_mlp"),
+                           (False, True, "quadratic"),
+                           (True, False, "quadratic")]
+
+
+@pytest.mark.parametrize("jit_compile, second_derivatives, problem", [
+    pytest.param(*case, marks=() if case in _DEFAULT_TRAINING_CASES
+                 else pytest.mark.slow)
+    for case in itertools.product(test_meta.JIT_MODES, [False, True],
+                                  sorted(REMATERIALIZE_PROBLEMS))])
 def test_rematerialize_trains_as_without(tmp_path, problem,
                                          second_derivatives, jit_compile):
   """The same saved random net, loaded twice, trains alike with and without

@@ -26,6 +26,8 @@ def run_reproduction(*args):
       cwd=REPO, capture_output=True, text=True, timeout=600)
 
 
+@pytest.mark.slow  # Two reproduction.py runs, one meta-training; the compare
+# and gap experiments run in the default suite.
 def test_variant_is_trained_evaluated_and_then_read_back(tmp_path):
   data_dir = tmp_path / "data"
   data_dir.mkdir()
@@ -58,6 +60,8 @@ def test_variant_is_trained_evaluated_and_then_read_back(tmp_path):
   assert row in again.stdout
 
 
+@pytest.mark.slow  # A reproduction.py run; the default suite checks the
+# one-line error in test_missing_paths_are_a_one_line_error.
 def test_unknown_variant():
   result = run_reproduction("--variants=k7")
   assert result.returncode == 1 and "Traceback" not in result.stderr
@@ -115,6 +119,8 @@ def test_compare_rows_are_paired_differences_with_the_strongest_baseline(
   assert cells[3] == cells[6] == "none"
 
 
+@pytest.mark.slow  # A reproduction.py run of four evaluations; compare runs
+# in the default suite.
 def test_gap_evaluates_each_split_and_unroll_length(tmp_path):
   data_dir = tmp_path / "data"
   data_dir.mkdir()

@@ -141,13 +141,19 @@ def test_evaluate_beyond_the_training_horizon(tmp_path):
   assert np.loadtxt(output, delimiter=",", skiprows=7).shape == (201,)
 
 
+# Each a train.py run (seconds, mostly importing TensorFlow): the checks of
+# the same helper as a default case are slow.
 TRAIN_BAD_INPUTS = [
     (["--problem=cubic"], "--problem=cubic is not a valid problem"),
-    (["--unroll_length=0"], "--unroll_length must be at least 1, got 0"),
+    pytest.param(["--unroll_length=0"],
+                 "--unroll_length must be at least 1, got 0",
+                 marks=pytest.mark.slow),
     (["--num_steps=30", "--unroll_length=20"],
      "--num_steps (30) must be a multiple of --unroll_length (20)"),
-    (["--num_epochs=0"], "--num_epochs must be at least 1"),
-    (["--learning_rate=-1"], "--learning_rate must be positive"),
+    pytest.param(["--num_epochs=0"], "--num_epochs must be at least 1",
+                 marks=pytest.mark.slow),
+    pytest.param(["--learning_rate=-1"], "--learning_rate must be positive",
+                 marks=pytest.mark.slow),
     (["--learning_rate=nan"], "--learning_rate must be positive"),
 ]
 
@@ -173,11 +179,13 @@ def test_train_refuses_an_existing_save_path(tmp_path):
   assert (tmp_path / "cw.l2l").read_bytes() == b"precious"
 
 
+@pytest.mark.slow  # test_training.py checks the same in-process.
 def test_train_resume_of_a_folder_without_run(tmp_path):
   result = run("train.py", "--save_path=" + str(tmp_path), "--resume")
   assert_one_line_error(result, "train.py", "holds no run to continue")
 
 
+@pytest.mark.slow  # test_training.py checks the same in-process.
 def test_train_save_path_without_parent(tmp_path):
   result = run("train.py", "--save_path=" + str(tmp_path / "a" / "b"))
   assert_one_line_error(result, "train.py", "parent folder does not exist")
@@ -185,10 +193,12 @@ def test_train_save_path_without_parent(tmp_path):
 
 EVALUATE_BAD_INPUTS = [
     (["--optimizer=Adagrad"], "--optimizer=Adagrad is not a valid optimizer"),
-    (["--problem=cubic"], "--problem=cubic is not a valid problem"),
+    pytest.param(["--problem=cubic"], "--problem=cubic is not a valid problem",
+                 marks=pytest.mark.slow),
     (["--path=/no/such/folder"], "is not a folder of saved optimizer files"),
     (["--num_steps=0"], "--num_steps must be at least 1"),
-    (["--learning_rate=0"], "--learning_rate must be positive"),
+    pytest.param(["--learning_rate=0"], "--learning_rate must be positive",
+                 marks=pytest.mark.slow),
     (["--output=losses.txt"], "must end in .csv or .npz"),
 ]
 
@@ -253,6 +263,8 @@ def _train_with_checkpoints(save_path, num_epochs):
              *(["--resume"] if save_path.exists() else []))
 
 
+@pytest.mark.slow  # Three train.py runs; the default suite resumes in
+# test_killed_run_keeps_its_optimizer_and_resumes.
 def test_resume_skips_a_damaged_checkpoint(tmp_path):
   save_path = tmp_path / "run"
   assert _train_with_checkpoints(save_path, 15).returncode == 0
@@ -279,6 +291,7 @@ def test_resume_skips_a_damaged_checkpoint(tmp_path):
   networks.load(str(save_path / "cw.l2l"))
 
 
+@pytest.mark.slow  # Two train.py runs.
 def test_resume_without_an_intact_checkpoint_is_one_line(tmp_path):
   save_path = tmp_path / "run"
   assert _train_with_checkpoints(save_path, 15).returncode == 0
@@ -314,9 +327,11 @@ BUG_RUN = textwrap.dedent("""
     """)
 
 
-@pytest.mark.parametrize("error", ["ValueError('a bug')",
-                                   "RuntimeError('a bug')",
-                                   "IOError('a bug')"])
+# ValueError and IOError are the types of bad input's errors.
+@pytest.mark.parametrize("error", [
+    "ValueError('a bug')",
+    pytest.param("RuntimeError('a bug')", marks=pytest.mark.slow),
+    "IOError('a bug')"])
 def test_a_bug_keeps_its_traceback(error):
   """Only the project's own input errors are one line: any other exception
   is a bug and is shown with its traceback."""
@@ -327,6 +342,7 @@ def test_a_bug_keeps_its_traceback(error):
   assert result.stderr.strip().splitlines()[-1].endswith("a bug")
 
 
+@pytest.mark.slow  # test_training.py checks the same refusal in-process.
 def test_resume_with_other_flags_is_refused(tmp_path):
   save_path = str(tmp_path / "run")
   assert run("train.py", *FAST, "--num_epochs=2",
@@ -403,6 +419,8 @@ def test_tensorboard_scalars(tmp_path):
           "evaluation/log_mean_final_error"} <= tags
 
 
+@pytest.mark.slow  # Two train.py runs; test_experiment.py checks in-process
+# that a seed fixes the instances.
 def test_seed_makes_a_run_repeat(tmp_path):
   """Random nets and random problem instances, twice with one seed: the
   same statistics and byte-identical saved optimizers."""
@@ -484,6 +502,8 @@ def test_malformed_data_file_is_one_line(tmp_path):
                         "archive")
 
 
+@pytest.mark.slow  # Three script runs; test_meta.py and test_experiment.py
+# check many instances in-process.
 def test_train_and_evaluate_many_instances(tmp_path):
   save_path = str(tmp_path / "quadratic")
   result = run("train.py", "--problem=quadratic", "--num_steps=4",
@@ -509,6 +529,7 @@ def test_train_and_evaluate_many_instances(tmp_path):
   assert np.loadtxt(outputs["one"], delimiter=",", skiprows=7).shape == (2, 4)
 
 
+@pytest.mark.slow  # The positive-count check of --num_epochs=0, twice more.
 def test_num_instances_must_be_positive(tmp_path):
   for script in ("train.py", "evaluate.py"):
     assert_one_line_error(run(script, "--num_instances=0"), script,
