@@ -170,7 +170,14 @@ def _net_config():
 
 
 def _run_config():
-  return {name: FLAGS[name].value for name in _RUN_FLAGS}
+  """The flags of `_RUN_FLAGS`, with the LogAndSign k and output scale that
+  the nets have (the problem's where the flags are not given), so that a run
+  is resumed with the nets it trained even if the problem's defaults
+  changed."""
+  config = {name: FLAGS[name].value for name in _RUN_FLAGS}
+  config["log_and_sign_k"], config["output_scale"] = util.net_settings(
+      _net_config())
+  return config
 
 
 def _raise_keyboard_interrupt(signum, frame):

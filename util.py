@@ -131,6 +131,34 @@ def with_net_settings(net_config: Dict[str, Dict[str, Any]],
   return net_config
 
 
+def net_settings(net_config: Dict[str, Dict[str, Any]]
+                 ) -> Tuple[Optional[float], Optional[float]]:
+  """The settings of the learned nets that `with_net_settings` changes.
+
+  Args:
+    net_config: `{net key: networks.factory arguments}`.
+
+  Returns:
+    `(log_and_sign_k, output_scale)`: the LogAndSign `k` and the output
+    scale of the learned nets, each `None` where no learned net sets it.
+
+  Raises:
+    ValueError: If the learned nets' values of a setting differ.
+  """
+  learned = [config["net_options"] for config in net_config.values()
+             if networks.is_learned(config["net"])]
+  ks = {options.get("preprocess_options", {}).get("k") for options in learned
+        if options.get("preprocess_name") == "LogAndSign"}
+  scales = {options.get("scale") for options in learned}
+  settings = []
+  for name, values in (("log_and_sign_k", ks), ("output_scale", scales)):
+    if len(values) > 1:
+      raise ValueError("The learned nets have different {} values: {}."
+                       .format(name, sorted(values, key=str)))
+    settings.append(values.pop() if values else None)
+  return tuple(settings)
+
+
 def _cw_net(**net_options):
   """Nets of one coordinatewise LSTM, keyed "cw", taking every variable."""
   def nets(path, original_code):

@@ -2,6 +2,7 @@
 # Licensed under the Apache License, Version 2.0 (see LICENSE).
 """Drives train.py and evaluate.py in subprocesses, as a user does."""
 
+import json
 import os
 import signal
 import subprocess
@@ -98,6 +99,18 @@ def test_train_with_other_net_settings(tmp_path):
   assert_one_line_error(result, "train.py", "--problem=simple: "
                         "--log_and_sign_k: none of the nets (cw) has "
                         "LogAndSign preprocessing.")
+  # A run of the original code's MNIST nets is not resumed with the paper's,
+  # the problem's defaults here.
+  old_run = tmp_path / "old_mnist_run"
+  old_run.mkdir()
+  (old_run / "run.json").write_text(json.dumps({
+      "problem": "mnist", "num_steps": 100, "unroll_length": 20,
+      "second_derivatives": False, "log_and_sign_k": 5,
+      "output_scale": 0.01}))
+  result = run("train.py", "--problem=mnist", "--resume",
+               "--save_path=" + str(old_run))
+  assert_one_line_error(result, "train.py", "--log_and_sign_k=10 (the run "
+                        "used 5), --output_scale=0.1 (the run used 0.01)")
 
 
 def test_evaluate_without_path_warns():
