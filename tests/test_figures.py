@@ -4,6 +4,7 @@
 evaluation runs, and the --quick mode end to end (a smoke run: its numbers mean
 nothing)."""
 
+import json
 import os
 import subprocess
 import sys
@@ -163,6 +164,10 @@ def test_quick_mode_makes_every_figure_and_reuses_its_runs(tmp_path):
   gathered = (output / "FIGURES.md").read_text()
   assert gathered.count("\n## ") == len(QUICK_FIGURES)
   assert "(quadratic.png)" in gathered
+  # The MNIST run records the nets it trained: the paper's settings.
+  mnist_run = json.loads(
+      (output / "work" / "optimizers" / "mnist" / "run.json").read_text())
+  assert (mnist_run["log_and_sign_k"], mnist_run["output_scale"]) == (10, 0.1)
 
   runs = sorted((output / "work" / "runs").iterdir())
   times = [os.path.getmtime(r) for r in runs]
