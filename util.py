@@ -92,6 +92,16 @@ def get_default_net_config(name: str, path: Optional[str]) -> Dict[str, Any]:
               net_path=get_net_path(name, path))
 
 
+def _learned_net_options(net_config: Dict[str, Dict[str, Any]]):
+  """`(learned, log_and_sign)`: the `net_options` dicts (not copies) of the
+  learned nets of `net_config`, and of those with LogAndSign preprocessing."""
+  learned = [config["net_options"] for config in net_config.values()
+             if networks.is_learned(config["net"])]
+  log_and_sign = [options for options in learned
+                  if options.get("preprocess_name") == "LogAndSign"]
+  return learned, log_and_sign
+
+
 def with_net_settings(net_config: Dict[str, Dict[str, Any]],
                       log_and_sign_k: Optional[float] = None,
                       output_scale: Optional[float] = None
@@ -111,10 +121,7 @@ def with_net_settings(net_config: Dict[str, Dict[str, Any]],
     ValueError: If a setting is given but no net has it.
   """
   net_config = copy.deepcopy(net_config)
-  learned = [config["net_options"] for config in net_config.values()
-             if networks.is_learned(config["net"])]
-  log_and_sign = [options for options in learned
-                  if options.get("preprocess_name") == "LogAndSign"]
+  learned, log_and_sign = _learned_net_options(net_config)
   if log_and_sign_k is not None:
     if not log_and_sign:
       raise ValueError("log_and_sign_k: none of the nets ({}) has LogAndSign "
@@ -145,10 +152,9 @@ def net_settings(net_config: Dict[str, Dict[str, Any]]
   Raises:
     ValueError: If the learned nets' values of a setting differ.
   """
-  learned = [config["net_options"] for config in net_config.values()
-             if networks.is_learned(config["net"])]
-  ks = {options.get("preprocess_options", {}).get("k") for options in learned
-        if options.get("preprocess_name") == "LogAndSign"}
+  learned, log_and_sign = _learned_net_options(net_config)
+  ks = {options.get("preprocess_options", {}).get("k")
+        for options in log_and_sign}
   scales = {options.get("scale") for options in learned}
   settings = []
   for name, values in (("log_and_sign_k", ks), ("output_scale", scales)):
