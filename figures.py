@@ -245,9 +245,8 @@ def train_optimizer(problem: str, settings: Settings,
           checkpoint_period=period),
       save_path=path, resume=resume,
       run_config=dict(
-          zip(("log_and_sign_k", "output_scale"),
-              util.net_settings(net_config)),
-          problem=problem, num_steps=num_steps, unroll_length=unroll_length,
+          util.net_settings(net_config), problem=problem,
+          num_steps=num_steps, unroll_length=unroll_length,
           second_derivatives=False),
       seed=settings.seed + 2, progress=_TrainingProgress(progress))
   if not l2l_files.has_nets(path):

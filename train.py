@@ -175,8 +175,7 @@ def _run_config():
   is resumed with the nets it trained even if the problem's defaults
   changed."""
   config = {name: FLAGS[name].value for name in _RUN_FLAGS}
-  config["log_and_sign_k"], config["output_scale"] = util.net_settings(
-      _net_config())
+  config.update(util.net_settings(_net_config()))
   return config
 
 

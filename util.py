@@ -139,30 +139,32 @@ def with_net_settings(net_config: Dict[str, Dict[str, Any]],
 
 
 def net_settings(net_config: Dict[str, Dict[str, Any]]
-                 ) -> Tuple[Optional[float], Optional[float]]:
+                 ) -> Dict[str, Optional[float]]:
   """The settings of the learned nets that `with_net_settings` changes.
 
   Args:
     net_config: `{net key: networks.factory arguments}`.
 
   Returns:
-    `(log_and_sign_k, output_scale)`: the LogAndSign `k` and the output
-    scale of the learned nets, each `None` where no learned net sets it.
+    `{"log_and_sign_k": k, "output_scale": scale}`, the keyword arguments of
+    `with_net_settings`: the LogAndSign `k` and the output scale of the
+    learned nets, each `None` where no learned net sets it.
 
   Raises:
     ValueError: If the learned nets' values of a setting differ.
   """
   learned, log_and_sign = _learned_net_options(net_config)
-  ks = {options.get("preprocess_options", {}).get("k")
-        for options in log_and_sign}
-  scales = {options.get("scale") for options in learned}
-  settings = []
-  for name, values in (("log_and_sign_k", ks), ("output_scale", scales)):
-    if len(values) > 1:
+  values = {
+      "log_and_sign_k": {options.get("preprocess_options", {}).get("k")
+                         for options in log_and_sign},
+      "output_scale": {options.get("scale") for options in learned}}
+  settings = {}
+  for name, found in values.items():
+    if len(found) > 1:
       raise ValueError("The learned nets have different {} values: {}."
-                       .format(name, sorted(values, key=str)))
-    settings.append(values.pop() if values else None)
-  return tuple(settings)
+                       .format(name, sorted(found, key=str)))
+    settings[name] = found.pop() if found else None
+  return settings
 
 
 def _cw_net(**net_options):

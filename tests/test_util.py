@@ -150,11 +150,13 @@ def test_with_net_settings_changes_a_copy():
 
 def test_net_settings_reads_what_with_net_settings_changes():
   net_config, _ = util.get_net_config("cifar-multi")
-  assert util.net_settings(net_config) == (10, 0.1)
+  assert util.net_settings(net_config) == {"log_and_sign_k": 10,
+                                           "output_scale": 0.1}
   assert util.net_settings(util.with_net_settings(
-      net_config, log_and_sign_k=3, output_scale=0.5)) == (3, 0.5)
-  assert util.net_settings(util.get_net_config("quadratic")[0]) == (None,
-                                                                    None)
+      net_config, log_and_sign_k=3, output_scale=0.5)) == {
+          "log_and_sign_k": 3, "output_scale": 0.5}
+  assert util.net_settings(util.get_net_config("quadratic")[0]) == {
+      "log_and_sign_k": None, "output_scale": None}
   net_config["fc"]["net_options"]["scale"] = 0.2
   with pytest.raises(ValueError, match=r"different output_scale values: "
                      r"\[0.1, 0.2\]"):
