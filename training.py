@@ -414,8 +414,10 @@ def meta_train(problem, net_config: Dict[str, Any],
   if resume:
     newest = state.restore()
     epoch = int(state.epoch.numpy())
-    logging.info("Resuming %s at epoch %d (best evaluation so far: %g).",
-                 save_path, epoch, float(state.best_evaluation.numpy()))
+    logging.info("Resuming %s at epoch %d (best evaluation so far: epoch "
+                 "%d, summed final losses %g).", save_path, epoch,
+                 int(state.best_epoch.numpy()),
+                 float(state.best_evaluation.numpy()))
     if seed is not None:
       tf.random.set_seed(seed + epoch)
     # A run killed between the checkpoint of an improvement and the saving

@@ -69,7 +69,7 @@ def test_without_save_path_nothing_is_saved(tmp_path, monkeypatch):
   assert not os.listdir(tmp_path)
 
 
-def test_interrupted_run_writes_a_checkpoint_and_resumes(tmp_path):
+def test_interrupted_run_writes_a_checkpoint_and_resumes(tmp_path, caplog):
   save_path = str(tmp_path / "run")
   with pytest.raises(training.Stopped) as stopped:
     meta_train(save_path=save_path, progress=Recorder(interrupt_at=3))
@@ -77,9 +77,13 @@ def test_interrupted_run_writes_a_checkpoint_and_resumes(tmp_path):
   assert tf.train.latest_checkpoint(
       os.path.join(save_path, training.CHECKPOINT_FOLDER)).endswith("ckpt-3")
   progress = Recorder()
-  result = meta_train(save_path=save_path, resume=True, progress=progress)
+  with caplog.at_level("INFO"):
+    result = meta_train(save_path=save_path, resume=True, progress=progress)
   assert [e[1] for e in progress.events if e[0] == "epoch"] == [4]
   assert result.epoch == 4
+  # The only evaluation before the stop was at epoch 2.
+  assert "at epoch 3 (best evaluation so far: epoch 2, summed final " in (
+      caplog.text)
 
 
 def test_check_save_path(tmp_path):
