@@ -414,16 +414,16 @@ def meta_train(problem, net_config: Dict[str, Any],
   if resume:
     newest = state.restore()
     epoch = int(state.epoch.numpy())
+    best_epoch = int(state.best_epoch.numpy())
     logging.info("Resuming %s at epoch %d (best evaluation so far: epoch "
-                 "%d, summed final losses %g).", save_path, epoch,
-                 int(state.best_epoch.numpy()),
+                 "%d, summed final losses %g).", save_path, epoch, best_epoch,
                  float(state.best_evaluation.numpy()))
     if seed is not None:
       tf.random.set_seed(seed + epoch)
     # A run killed between the checkpoint of an improvement and the saving
     # of the nets saves them now. After a damaged newest checkpoint, the
     # saved nets may be newer than the checkpoint: they are left as they are.
-    if newest and is_chief and int(state.best_epoch.numpy()) == epoch:
+    if newest and is_chief and best_epoch == epoch:
       run.save_optimizer()
   elif save_path is not None and is_chief:
     os.mkdir(save_path)
