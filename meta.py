@@ -189,6 +189,30 @@ class _MetaAdam(tf.Module):
     self.skipped.assign_add(1)
 
 
+class _RecordingMetaAdam:
+  """A `_MetaAdam` that also keeps the norm of each net variable's
+  meta-gradient at the last step, for watching a run (`MetaOptimizer.
+  meta_gradient_norms`).
+
+  The norms are kept outside the `_MetaAdam`, which checkpoints hold, so
+  that checkpoints of runs made before it existed still restore whole.
+  """
+
+  def __init__(self, adam: _MetaAdam, variables: Sequence[tf.Variable]):
+    self._adam = adam
+    self.norms = tf.Variable(tf.zeros([len(variables)]), trainable=False,
+                             name="meta_gradient_norms")
+
+  def apply_if_finite(self, loss: tf.Tensor,
+                      gradients: Sequence[Optional[tf.Tensor]]):
+    """Records the gradients' norms (0 for a `None` gradient, NaN or
+    infinite for a non-finite one), then `_MetaAdam.apply_if_finite`."""
+    self.norms.assign(tf.stack(
+        [tf.zeros([]) if g is None else tf.cast(tf.norm(tf.convert_to_tensor(g)), tf.float32)
+         for g in gradients]) if gradients else tf.zeros([0]))
+    self._adam.apply_if_finite(loss, gradients)
+
+
 class MetaOptimizer:
   """Learning to learn (meta) optimizer.
 
@@ -211,6 +235,8 @@ class MetaOptimizer:
     """
     self._nets = {}
     self._meta_adam = None
+    self._recording_adam = None
+    self._net_variable_names = []
     self._config = kwargs or {"coordinatewise": DEFAULT_NET_CONFIG}
 
   def save(self, path: Optional[str] = None
@@ -243,6 +269,17 @@ class MetaOptimizer:
     step because the meta-loss or the meta-gradient was not finite."""
     return (0 if self._meta_adam is None else
             int(self._meta_adam.skipped.numpy()))
+
+  @property
+  def meta_gradient_norms(self) -> Dict[str, float]:
+    """The L2 norm of each net variable's meta-gradient at the last `step()`
+    of the last `meta_minimize`, by variable name (such as
+    `cw_deep_lstm/linear/w`): 0 before the first step and for a variable
+    the meta-loss does not depend on, NaN or infinite at a skipped step."""
+    if self._recording_adam is None:
+      return {}
+    return dict(zip(self._net_variable_names,
+                    self._recording_adam.norms.numpy().tolist()))
 
   def checkpoint_items(self) -> Dict[str, Any]:
     """What a `tf.train.Checkpoint` must hold to resume meta-training.
@@ -423,8 +460,11 @@ class MetaOptimizer:
     unrolled, jit_compile, strategy = self._build(make_loss, len_unroll,
                                                   **kwargs)
     net_variables = unrolled.net_variables
-    optimizer = _MetaAdam(net_variables, learning_rate)
-    self._meta_adam = optimizer
+    self._meta_adam = _MetaAdam(net_variables, learning_rate)
+    optimizer = _RecordingMetaAdam(self._meta_adam, net_variables)
+    self._recording_adam = optimizer
+    self._net_variable_names = [optimizee.variable_name(v)
+                                for v in net_variables]
     if not net_variables:
       logging.info("No optimizer net has trainable variables: step() only "
                    "unrolls.")

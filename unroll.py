@@ -168,15 +168,14 @@ class UnrolledOptimization:
     return tf.TensorArray(self._problem.dtype, size=self._len_unroll + 1,
                           element_shape=[])
 
-  def _final_losses(self, x) -> tf.Tensor:
-    """Each instance's loss at the unroll's final values `x`,
+  def _instance_losses(self, x, t) -> tf.Tensor:
+    """Each instance's loss at values `x` at step `t` of the unroll,
     `[num_instances]`."""
-    return tf.reshape(self._problem_loss(x, self._len_unroll),
-                      [self._problem.num_instances])
+    return tf.reshape(self._problem_loss(x, t), [self._problem.num_instances])
 
   def _last_loss(self, fx_array, x_final, state_final):
     """Adds the loss at the final values: `unroll`'s results."""
-    instance_fx_final = self._final_losses(x_final)
+    instance_fx_final = self._instance_losses(x_final, self._len_unroll)
     fx_array = fx_array.write(self._len_unroll,
                               tf.reduce_mean(instance_fx_final))
     return (tf.reduce_sum(fx_array.stack()), instance_fx_final, x_final,
@@ -282,7 +281,7 @@ class UnrolledOptimization:
         # The final losses enter `loss` (their mean) and `instance_fx_final`.
         with tf.GradientTape(watch_accessed_variables=False) as tape:
           tape.watch(x_final)
-          instance_fx = self._final_losses(x_final)
+          instance_fx = self._instance_losses(x_final, self._len_unroll)
         d_x = tape.gradient(
             instance_fx, x_final,
             output_gradients=(d_loss / self._problem.num_instances +
@@ -360,9 +359,14 @@ class UnrolledOptimization:
     return self.assign(*self.unroll()[1:])
 
   def reset(self):
-    """Draws new problem variables and zeroes every RNN state and the step
-    count."""
+    """Draws new problem variables, zeroes every RNN state and the step
+    count, and stores the loss at the new values (step 0's) as `fx` and
+    `instance_fx`."""
     self._problem.reset()
     self._steps_taken.assign(0)
     tree.map_structure(lambda v, value: v.assign(value), self._state,
                        self._initial_state())
+    instance_fx = self._instance_losses(
+        [tf.convert_to_tensor(v) for v in self._problem.x], 0)
+    self.instance_fx.assign(instance_fx)
+    self.fx.assign(tf.reduce_mean(instance_fx))

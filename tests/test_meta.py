@@ -681,3 +681,42 @@ def test_instance_fx_holds_each_instance_final_loss():
   assert len(set(losses.tolist())) == 3
   assert meta.MetaOptimizer(**linear_net_config()).meta_loss(
       problems.simple(), 1).instance_fx.shape == [1]
+
+
+@pytest.mark.parametrize("jit_compile", JIT_MODES)
+def test_meta_gradient_norms_of_the_last_step(jit_compile):
+  """A linear net, update w * g + b, on x^2 from x = 1 (g = 2) with
+  w = b = 1: x1 = 4, and the meta-loss x0^2 + x1^2 has the gradients
+  2 x1 g = 16 on w and 2 x1 = 8 on b."""
+  optimizer = meta.MetaOptimizer(**linear_net_config(initializer="ones"))
+  assert optimizer.meta_gradient_norms == {}
+  ops = optimizer.meta_minimize(problems.simple(), 1, jit_compile=jit_compile)
+  assert optimizer.meta_gradient_norms == {"cw_deep_lstm/linear/b": 0.0,
+                                           "cw_deep_lstm/linear/w": 0.0}
+  ops.reset()
+  ops.step()
+  norms = optimizer.meta_gradient_norms
+  np.testing.assert_allclose([norms["cw_deep_lstm/linear/w"],
+                              norms["cw_deep_lstm/linear/b"]], [16.0, 8.0],
+                             rtol=1e-6)
+
+
+def test_meta_gradient_norms_of_a_skipped_step_are_not_finite():
+  optimizer = meta.MetaOptimizer(**linear_net_config(initializer="ones"))
+  ops = optimizer.meta_minimize(problems.simple(), 1)
+  ops.reset()
+  ops.x[0].assign(np.nan)
+  ops.step()
+  assert optimizer.skipped_steps == 1
+  assert not any(np.isfinite(list(optimizer.meta_gradient_norms.values())))
+
+
+def test_reset_stores_the_loss_at_the_initial_values():
+  ops = meta.MetaOptimizer().meta_minimize(problems.simple(), 2,
+                                           num_instances=2)
+  ops.reset()
+  assert float(ops.fx.numpy()) == 1.0
+  np.testing.assert_array_equal(ops.instance_fx.numpy(), [1.0, 1.0])
+  assert float(ops.step()) != 1.0
+  ops.reset()
+  assert float(ops.fx.numpy()) == 1.0
