@@ -77,6 +77,11 @@ def print_stats(header: str, total_error: float, total_time: float, n: int):
 # 0.01 (`get_net_config(..., original_code=True)`).
 PAPER_LOG_AND_SIGN_K = 10
 PAPER_OUTPUT_SCALE = 0.1
+# The `initializer` of a learned net whose output layer starts at zero: its
+# first updates are zero, where the original's random output layer moves
+# every coordinate of a variable alike from the first step (see
+# docs/REPRODUCTION.md). The LSTM layers keep the original's initializers.
+ZERO_OUTPUT_LAYER = {"linear": "zeros"}
 
 
 def get_net_path(name: str, path: Optional[str]) -> Optional[str]:
@@ -104,7 +109,8 @@ def _learned_net_options(net_config: Dict[str, Dict[str, Any]]):
 
 def with_net_settings(net_config: Dict[str, Dict[str, Any]],
                       log_and_sign_k: Optional[float] = None,
-                      output_scale: Optional[float] = None
+                      output_scale: Optional[float] = None,
+                      zero_output_layer: Optional[bool] = None
                       ) -> Dict[str, Dict[str, Any]]:
   """A copy of `net_config` with the learned nets' settings changed.
 
@@ -113,6 +119,9 @@ def with_net_settings(net_config: Dict[str, Dict[str, Any]],
     log_and_sign_k: If given, the `k` of every net with `LogAndSign`
         preprocessing (the original code's 5, the paper's 10).
     output_scale: If given, the output scale of every learned (LSTM) net.
+    zero_output_layer: If true, every learned net starts with a zero output
+        layer (`ZERO_OUTPUT_LAYER`, replacing its `initializer`); if false,
+        a net that would has the original's initializers instead.
 
   Returns:
     The changed configuration.
@@ -135,6 +144,15 @@ def with_net_settings(net_config: Dict[str, Dict[str, Any]],
                        .format(", ".join(net_config)))
     for options in learned:
       options["scale"] = output_scale
+  if zero_output_layer is not None:
+    if not learned:
+      raise ValueError("zero_output_layer: none of the nets ({}) is learned."
+                       .format(", ".join(net_config)))
+    for options in learned:
+      if zero_output_layer:
+        options["initializer"] = copy.deepcopy(ZERO_OUTPUT_LAYER)
+      elif options.get("initializer") == ZERO_OUTPUT_LAYER:
+        del options["initializer"]
   return net_config
 
 
@@ -146,9 +164,12 @@ def net_settings(net_config: Dict[str, Dict[str, Any]]
     net_config: `{net key: networks.factory arguments}`.
 
   Returns:
-    `{"log_and_sign_k": k, "output_scale": scale}`, the keyword arguments of
-    `with_net_settings`: the LogAndSign `k` and the output scale of the
-    learned nets, each `None` where no learned net sets it.
+    `{"log_and_sign_k": k, "output_scale": scale, "zero_output_layer":
+    zero}`, the keyword arguments of `with_net_settings`: the LogAndSign `k`
+    and the output scale of the learned nets, each `None` where no learned
+    net sets it, and `True` if they start with a zero output layer (`None`
+    otherwise, so that the settings of runs recorded before the option
+    existed read the same).
 
   Raises:
     ValueError: If the learned nets' values of a setting differ.
@@ -157,7 +178,10 @@ def net_settings(net_config: Dict[str, Dict[str, Any]]
   values = {
       "log_and_sign_k": {options.get("preprocess_options", {}).get("k")
                          for options in log_and_sign},
-      "output_scale": {options.get("scale") for options in learned}}
+      "output_scale": {options.get("scale") for options in learned},
+      "zero_output_layer": {
+          True if options.get("initializer") == ZERO_OUTPUT_LAYER else None
+          for options in learned}}
   settings = {}
   for name, found in values.items():
     if len(found) > 1:

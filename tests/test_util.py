@@ -4,6 +4,7 @@
 
 import time as time_module
 
+import numpy as np
 import pytest
 import tensorflow as tf
 
@@ -151,16 +152,45 @@ def test_with_net_settings_changes_a_copy():
 def test_net_settings_reads_what_with_net_settings_changes():
   net_config, _ = util.get_net_config("cifar-multi")
   assert util.net_settings(net_config) == {"log_and_sign_k": 10,
-                                           "output_scale": 0.1}
+                                           "output_scale": 0.1,
+                                           "zero_output_layer": None}
   assert util.net_settings(util.with_net_settings(
-      net_config, log_and_sign_k=3, output_scale=0.5)) == {
-          "log_and_sign_k": 3, "output_scale": 0.5}
+      net_config, log_and_sign_k=3, output_scale=0.5,
+      zero_output_layer=True)) == {
+          "log_and_sign_k": 3, "output_scale": 0.5, "zero_output_layer": True}
   assert util.net_settings(util.get_net_config("quadratic")[0]) == {
-      "log_and_sign_k": None, "output_scale": None}
+      "log_and_sign_k": None, "output_scale": None, "zero_output_layer": None}
   net_config["fc"]["net_options"]["scale"] = 0.2
   with pytest.raises(ValueError, match=r"different output_scale values: "
                      r"\[0.1, 0.2\]"):
     util.net_settings(net_config)
+
+
+def test_zero_output_layer_sets_and_removes_the_output_initializer():
+  net_config, _ = util.get_net_config("simple-multi")
+  zero = util.with_net_settings(net_config, zero_output_layer=True)
+  assert zero["cw"]["net_options"]["initializer"] == {"linear": "zeros"}
+  assert zero["adam"] == net_config["adam"]
+  original = util.with_net_settings(zero, zero_output_layer=False)
+  assert "initializer" not in original["cw"]["net_options"]
+  # Another initializer is not the zero output layer's: it stays.
+  assert util.with_net_settings(net_config, zero_output_layer=False) == (
+      net_config)
+  with pytest.raises(ValueError, match=r"zero_output_layer: none of the nets "
+                     r"\(sgd\) is learned"):
+    util.with_net_settings({"sgd": {"net": "Sgd", "net_options": {}}},
+                           zero_output_layer=True)
+
+
+def test_a_zero_output_layer_proposes_zero_updates():
+  net_config, _ = util.get_net_config("quadratic")
+  net = networks.factory(**util.with_net_settings(
+      net_config, zero_output_layer=True)["cw"])
+  gradients = tf.constant([[-3.0, 0.0, 1e-6, 2.0]])
+  update, _ = net(gradients, net.initial_state_for_inputs(gradients))
+  np.testing.assert_array_equal(update.numpy(), np.zeros([1, 4]))
+  # The LSTM layers keep their random initial weights.
+  assert np.any(net.trainable_variables[-1].numpy() != 0)
 
 
 def test_problem_names():
