@@ -49,6 +49,11 @@ flags.DEFINE_float("output_scale", None,
                    "Output scale of the learned nets: default, the paper's "
                    "0.1 for MNIST and CIFAR (the original code's is 0.01), "
                    "1 for the quadratic.")
+flags.DEFINE_boolean("zero_output_layer", None,
+                     "Start the learned nets with a zero output layer, so "
+                     "that their first updates are zero: default, the "
+                     "problem's (see README); --nozero_output_layer gives "
+                     "the original's random output layer.")
 
 flags.DEFINE_integer("num_instances", 1,
                      "Problem instances optimized together per meta-step "
@@ -76,11 +81,15 @@ flags.DEFINE_string("data_dir", None,
 flags.DEFINE_integer("max_nonfinite_epochs", 5,
                      "Stop after this many epochs in a row whose final loss "
                      "is NaN or infinite.")
+flags.DEFINE_integer("stalled_evaluations", 3,
+                     "Warn after this many evaluations in a row that left "
+                     "the loss at its initial value (the optimizer is not "
+                     "learning).")
 
 # Flags that define the optimizer being trained: a resumed run must use the
 # values of the run it continues (they are kept in save_path/run.json).
 _RUN_FLAGS = ("problem", "num_steps", "unroll_length", "second_derivatives",
-              "log_and_sign_k", "output_scale")
+              "log_and_sign_k", "output_scale", "zero_output_layer")
 _STRATEGIES = ("off", "mirrored", "multi_worker_mirrored")
 _SCHEDULE_FLAGS = training.Schedule._fields
 
@@ -93,7 +102,7 @@ def _check_flags():
   cli.check_unroll_flags(FLAGS.num_steps, FLAGS.unroll_length)
   cli.check_learning_rate_flag(FLAGS.learning_rate)
   cli.check_problem_flag(FLAGS.problem)
-  _net_config()  # Checks --log_and_sign_k and --output_scale.
+  _net_config()  # Checks the net settings flags.
   if FLAGS.logdir is not None and importlib.util.find_spec(
       "tensorboard") is None:
     raise cli.UsageError("--logdir needs the tensorboard package: "
@@ -150,7 +159,8 @@ def _strategy() -> Optional[tf.distribute.Strategy]:
 
 
 def _net_config():
-  """The problem's nets with --log_and_sign_k and --output_scale applied.
+  """The problem's nets with --log_and_sign_k, --output_scale and
+  --zero_output_layer applied.
 
   Raises:
     cli.UsageError: For a value out of range or a setting the problem's
@@ -163,7 +173,8 @@ def _net_config():
   net_config, _ = util.get_net_config(FLAGS.problem)
   try:
     return util.with_net_settings(net_config, FLAGS.log_and_sign_k,
-                                  FLAGS.output_scale)
+                                  FLAGS.output_scale,
+                                  FLAGS.zero_output_layer)
   except ValueError as e:
     raise cli.UsageError("--problem={}: --{}".format(FLAGS.problem,
                                                      e)) from None

@@ -39,8 +39,10 @@ CHECKPOINTS_KEPT = 3
 
 class Schedule(collections.namedtuple(
     "Schedule", "num_epochs log_period evaluation_period evaluation_epochs "
-    "checkpoint_period max_nonfinite_epochs")):
-  """When a run logs, evaluates, checkpoints and stops; all in epochs.
+    "checkpoint_period max_nonfinite_epochs stalled_evaluations",
+    defaults=(3,))):
+  """When a run logs, evaluates, checkpoints, warns and stops; all in epochs
+  but the last.
 
   Attributes:
     num_epochs: Epochs to train, counted from the start of the run (a
@@ -52,13 +54,26 @@ class Schedule(collections.namedtuple(
         each improvement).
     max_nonfinite_epochs: Stop after this many epochs in a row whose final
         loss is NaN or infinite.
+    stalled_evaluations: Warn after this many evaluations in a row that
+        left the loss at its initial value (see `STALLED_LOSS_FRACTION`).
   """
 
 
 # The defaults of the original's train.py, and of train.py's added flags.
 DEFAULT_SCHEDULE = Schedule(num_epochs=10000, log_period=100,
                             evaluation_period=1000, evaluation_epochs=20,
-                            checkpoint_period=100, max_nonfinite_epochs=5)
+                            checkpoint_period=100, max_nonfinite_epochs=5,
+                            stalled_evaluations=3)
+
+# An evaluation whose mean final loss is above this fraction of the mean
+# loss at the instances' initial values has left the loss where it was: the
+# optimizer has not learned to optimize (or diverges).
+STALLED_LOSS_FRACTION = 0.9
+# What the warning of a stalled run suggests.
+STALLED_RUN_ADVICE = (
+    "try --zero_output_layer (the MNIST problems' default), a lower "
+    "--learning_rate, or a new --seed; see README, 'A run that stays at its "
+    "initial loss'")
 
 Result = collections.namedtuple(
     "Result", "optimizer epoch best_epoch best_evaluation")
@@ -228,6 +243,7 @@ class _Run:
     self._save_path = save_path
     self._summary_writer = summary_writer
     self._progress = progress
+    self._stalled_in_a_row = 0
 
   def _scalars(self, epoch: int, values: Dict[str, float]):
     """Writes `{tag: value}` as TensorBoard scalars of `epoch`, if logging."""
@@ -240,12 +256,19 @@ class _Run:
     self._optimizer.save(self._save_path)
     self._progress.saved(self._save_path)
 
-  def _evaluate(self, epoch: int) -> float:
-    """Runs the evaluation epochs; returns the sum of their final losses."""
-    total_cost = total_time = 0
+  def _evaluate(self, epoch: int) -> Tuple[float, float]:
+    """Runs the evaluation epochs; returns the sums of their final losses
+    and of their losses at the initial values."""
+    total_cost = total_time = total_initial = 0
+
+    def reset():
+      nonlocal total_initial
+      self._ops.reset()
+      total_initial += float(self._ops.fx.numpy())  # The initial loss.
+
     for _ in range(self._schedule.evaluation_epochs):
       epoch_time, cost = util.run_epoch(self._ops.fx, [self._ops.update],
-                                        self._ops.reset, self._num_unrolls)
+                                        reset, self._num_unrolls)
       total_time += epoch_time
       total_cost += cost
     self._progress.statistics("EVALUATION", total_cost, total_time,
@@ -255,7 +278,25 @@ class _Run:
                                 util.log_mean_error(
                                     total_cost,
                                     self._schedule.evaluation_epochs)})
-    return total_cost
+    return total_cost, total_initial
+
+  def _watch_for_stall(self, epoch: int, evaluation: float,
+                       initial: float):
+    """Counts the evaluations in a row whose summed final losses
+    (`evaluation`) stay above `STALLED_LOSS_FRACTION` of their summed
+    initial losses (`initial`), and warns once when they reach
+    `schedule.stalled_evaluations`."""
+    if not evaluation <= STALLED_LOSS_FRACTION * initial:  # NaN included.
+      self._stalled_in_a_row += 1
+    else:
+      self._stalled_in_a_row = 0
+    if self._stalled_in_a_row == self._schedule.stalled_evaluations:
+      n = self._schedule.evaluation_epochs
+      logging.warning(
+          "Epoch %d: %d evaluations in a row left the loss at its initial "
+          "value (last: mean final loss %.4g, initial %.4g): the optimizer "
+          "is not learning; %s.", epoch, self._stalled_in_a_row,
+          evaluation / n, initial / n, STALLED_RUN_ADVICE)
 
   def train(self):
     """Trains from `state.epoch` to `schedule.num_epochs`."""
@@ -305,7 +346,8 @@ class _Run:
 
       improved = False
       if epoch % schedule.evaluation_period == 0:
-        evaluation = self._evaluate(epoch)
+        evaluation, initial = self._evaluate(epoch)
+        self._watch_for_stall(epoch, evaluation, initial)
         if self._save_path is not None and evaluation < float(
             self._state.best_evaluation.numpy()):
           self._state.best_evaluation.assign(evaluation)

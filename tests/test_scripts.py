@@ -113,6 +113,25 @@ def test_train_with_other_net_settings(tmp_path):
                         "used 5), --output_scale=0.1 (the run used 0.01)")
 
 
+def test_train_warns_of_a_run_that_stays_at_its_initial_loss(tmp_path):
+  """The simple problem's net starts at zero updates; a meta learning rate
+  of 1e-12 keeps it there, and the run says so after two evaluations. With
+  --zero_output_layer the run records the setting."""
+  save_path = str(tmp_path / "run")
+  result = run("train.py", *FAST, "--learning_rate=1e-12", "--num_epochs=3",
+               "--evaluation_period=1", "--evaluation_epochs=1",
+               "--stalled_evaluations=2", "--zero_output_layer",
+               "--save_path=" + save_path)
+  assert result.returncode == 0, result.stderr
+  [warning] = [line for line in result.stderr.splitlines()
+               if "evaluations in a row" in line]
+  assert ("Epoch 2: 2 evaluations in a row left the loss at its initial "
+          "value") in warning
+  assert "--zero_output_layer" in warning
+  with open(os.path.join(save_path, "run.json")) as f:
+    assert json.load(f)["zero_output_layer"] is True
+
+
 def test_evaluate_without_path_warns():
   result = run("evaluate.py", "--problem=simple", "--num_epochs=1",
                "--num_steps=5")

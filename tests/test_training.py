@@ -123,3 +123,37 @@ def test_cached_arrays_computes_once(tmp_path):
   again = experiment.cached_arrays(filename, compute)
   assert len(calls) == 1
   np.testing.assert_array_equal(first["losses"], again["losses"])
+
+
+def _stall_warnings(caplog):
+  return [r.getMessage() for r in caplog.records
+          if "left the loss at its initial value" in r.getMessage()]
+
+
+def test_a_run_that_stays_at_its_initial_loss_is_warned_of(caplog):
+  """Nets without weights (SGD of learning rate 0) leave the simple problem
+  at its initial loss: after `stalled_evaluations` evaluations in a row the
+  run warns once, naming the flags to try."""
+  problem, _, _ = util.get_config("simple")
+  schedule = SCHEDULE._replace(num_epochs=8, evaluation_period=1,
+                               stalled_evaluations=3)
+  with caplog.at_level("WARNING"):
+    training.meta_train(
+        problem, {"sgd": {"net": "Sgd", "net_options": {"learning_rate": 0}}},
+        num_steps=4, unroll_length=2, schedule=schedule, progress=Recorder())
+  [warning] = _stall_warnings(caplog)
+  assert warning.startswith("Epoch 3: 3 evaluations in a row")
+  assert "mean final loss 1, initial 1" in warning
+  assert "--zero_output_layer" in warning and "--learning_rate" in warning
+
+
+def test_a_run_that_optimizes_is_not_warned_of(caplog):
+  problem, _, _ = util.get_config("simple")
+  schedule = SCHEDULE._replace(num_epochs=4, evaluation_period=1,
+                               stalled_evaluations=1)
+  with caplog.at_level("WARNING"):
+    training.meta_train(
+        problem,
+        {"sgd": {"net": "Sgd", "net_options": {"learning_rate": 0.1}}},
+        num_steps=4, unroll_length=2, schedule=schedule, progress=Recorder())
+  assert not _stall_warnings(caplog)
