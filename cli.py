@@ -66,6 +66,16 @@ def learning_rates_flag(values: Sequence[Any],
   return learning_rates
 
 
+def integers_flag(values: Sequence[Any], flag: str) -> List[int]:
+  """The integers of the list flag `--<flag>` (`values`: its strings);
+  `UsageError` unless each is one."""
+  try:
+    return [int(value) for value in values]
+  except ValueError:
+    raise UsageError("--{} must be integers, got {}.".format(
+        flag, ",".join(str(value) for value in values))) from None
+
+
 def check_unroll_flags(num_steps: int, unroll_length: int):
   """Raises `UsageError` unless an epoch is a whole number of unrolls."""
   if num_steps % unroll_length:

@@ -7,6 +7,8 @@
         --output_dir=docs/reproduction/compared
     python reproduction.py --experiment=gap --paths=mnist-run \
         --output_dir=docs/reproduction/gap
+    python reproduction.py --experiment=diagnose --seeds=0,5 \
+        --train_epochs=30 --output_dir=docs/reproduction/diagnosis
 
 `variants` (the default): each variant changes one setting of the MNIST
 optimizer (the LogAndSign constant `k`, the output scale, the meta learning
@@ -25,6 +27,14 @@ the log10 of the mean final loss after 100 steps, as the original's
 instances (default 100, seed `--seed`), each baseline tuned for each metric
 on 20 other instances (seed `--seed` + 1). Results:
 `<output_dir>/compared_<problem>.md`, one row per optimizer.
+
+`diagnose`: meta-trains the MNIST optimizer of `train.py`'s defaults for
+`--train_epochs` epochs for each seed of `--seeds` (as `train.py --seed`
+does), once with the original's random output layer and once with a zero
+one, and records after every unroll the size and likeness of the nets'
+updates, the optimizee's saturated hidden units, its gradient norm and the
+meta-gradient norms (`diagnosis.py`). Results: `<output_dir>/diagnosis.md`,
+and every unroll in `<output_dir>/diagnosis_<setting>_seed<seed>.csv`.
 
 `gap`: the MNIST optimizers saved in `--paths` evaluated in each of the
 ways the original's `train.py` and `evaluate.py` differ (the data split
@@ -46,6 +56,8 @@ import numpy as np
 
 import cli
 import comparison
+import datasets
+import diagnosis
 import experiment
 import fileio
 import l2l_files
@@ -53,7 +65,8 @@ import training
 import util
 
 FLAGS = flags.FLAGS
-flags.DEFINE_enum("experiment", "variants", ["variants", "compare", "gap"],
+flags.DEFINE_enum("experiment", "variants",
+                  ["variants", "compare", "gap", "diagnose"],
                   "The experiment (see the module's docstring).")
 flags.DEFINE_string("output_dir", "reproduction",
                     "Folder of the trained variants and the results.")
@@ -70,6 +83,7 @@ flags.DEFINE_integer("num_instances", None, "Held-out instances (default: 20 "
                      "for variants, 100 for compare and gap).")
 flags.DEFINE_integer("seed", 0, "Seed of the held-out instances (tuning "
                      "uses seed + 1, training seed + 2, as figures.py).")
+flags.DEFINE_list("seeds", ["0"], "diagnose: the train.py seeds to watch.")
 flags.DEFINE_string("data_dir", None, "Folder of the MNIST data.")
 
 # Variant name: (description, net_options changes, meta learning rate).
@@ -192,6 +206,45 @@ def variants(names: Sequence[str], settings: Settings) -> str:
       "|---|---|---:|---:|---:|"] + rows) + "\n"
 
 
+# diagnose: the output layers compared (`util.with_net_settings`'s
+# zero_output_layer), and the meta learning rate, train.py's default.
+DIAGNOSED_SETTINGS = {"random": False, "zero": True}
+_DIAGNOSIS_LEARNING_RATE = 0.001
+
+
+def diagnose(seeds: Sequence[int], settings: Settings) -> str:
+  """Watches the meta-training of each setting of `DIAGNOSED_SETTINGS` for
+  each seed; writes every unroll's records as CSV under `output_dir` and
+  returns the Markdown results."""
+  problem, net_config, _ = util.get_config("mnist", mode="train",
+                                           data_dir=settings.data_dir)
+  probe = diagnosis.probe_batch(datasets.load_mnist("train",
+                                                    settings.data_dir))
+  parts = ["MNIST meta-training, train.py's defaults (LogAndSign k = 10, "
+           "output scale 0.1, meta learning rate {}), watched for {} epochs; "
+           "the optimizee on the first {} training digits.\n".format(
+               _DIAGNOSIS_LEARNING_RATE, settings.train_epochs,
+               diagnosis.PROBE_SIZE)]
+  for name, zero_output_layer in DIAGNOSED_SETTINGS.items():
+    for seed in seeds:
+      print("{} output layer, seed {}".format(name, seed), flush=True)
+      records = diagnosis.watch_meta_training(
+          problem, util.with_net_settings(
+              net_config, zero_output_layer=zero_output_layer),
+          probe=probe, num_epochs=settings.train_epochs,
+          learning_rate=_DIAGNOSIS_LEARNING_RATE, seed=seed)
+      fileio.write_atomically(
+          os.path.join(settings.output_dir, "diagnosis_{}_seed{}.csv".format(
+              name, seed)), diagnosis.csv_text(records).encode())
+      rows = diagnosis.epoch_rows(records)
+      left = diagnosis.first_epoch_below(rows, training.STALLED_LOSS_FRACTION)
+      parts.append("### {} output layer, seed {}: {}\n\n{}".format(
+          name.capitalize(), seed,
+          "left the initial loss at epoch {}".format(left) if left else
+          "did not leave the initial loss", diagnosis.markdown_table(rows)))
+  return "\n".join(parts)
+
+
 def _check_paths(paths: Optional[Sequence[str]]):
   """Raises `cli.UsageError` unless `paths` are folders of saved nets."""
   if not paths:
@@ -213,7 +266,8 @@ def main(argv):
     num_instances = FLAGS.num_instances or _DEFAULT_VARIANTS_INSTANCES
   else:
     num_instances = FLAGS.num_instances or comparison.NUM_HELD_OUT_INSTANCES
-    _check_paths(FLAGS.paths)
+    if FLAGS.experiment != "diagnose":
+      _check_paths(FLAGS.paths)
   cli.check_problem_flag(FLAGS.problem)
   learning_rates = cli.learning_rates_flag(
       FLAGS.learning_rates or comparison.DEFAULT_LEARNING_RATES)
@@ -234,6 +288,9 @@ def main(argv):
                                settings.data_dir, _PrintedProgress()),
         FLAGS.paths, FLAGS.problem, _NUM_STEPS, settings.num_instances,
         settings.seed, learning_rates)
+  elif FLAGS.experiment == "diagnose":
+    results_file = "diagnosis.md"
+    results = diagnose(cli.integers_flag(FLAGS.seeds, "seeds"), settings)
   elif FLAGS.experiment == "gap":
     results_file = "gap.md"
     results = comparison.split_and_unroll_table(

@@ -150,3 +150,27 @@ def test_gap_evaluates_each_split_and_unroll_length(tmp_path):
   # amplify the difference.
   assert float(rows[0][3]) == pytest.approx(np.mean(final), rel=0.05)
   assert table() == results  # Read back from the runs kept.
+
+
+@pytest.mark.slow  # Four watched meta-trainings; diagnosis.py's functions
+# are tested in the default suite (test_diagnosis.py).
+def test_diagnose_writes_a_table_and_the_records_of_each_run(tmp_path):
+  data_dir = tmp_path / "data"
+  data_dir.mkdir()
+  data_files.write_mnist_idx(str(data_dir))
+  output = tmp_path / "diagnosis"
+  result = run_reproduction("--experiment=diagnose", "--seeds=1,2",
+                            "--train_epochs=1", "--output_dir=" + str(output),
+                            "--data_dir=" + str(data_dir))
+  assert result.returncode == 0, result.stderr[-2000:]
+  table = (output / "diagnosis.md").read_text()
+  for name in ("Random", "Zero"):
+    for seed in (1, 2):
+      assert "### {} output layer, seed {}: ".format(name, seed) in table
+      lines = (output / "diagnosis_{}_seed{}.csv".format(
+          name.lower(), seed)).read_text().splitlines()
+      assert len(lines) == 1 + 5  # The header, then 5 unrolls.
+  result = run_reproduction("--experiment=diagnose", "--seeds=one",
+                            "--output_dir=" + str(output))
+  assert result.returncode == 1 and "Traceback" not in result.stderr
+  assert "--seeds must be integers, got one." in result.stderr
