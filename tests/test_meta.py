@@ -291,8 +291,9 @@ def test_traced_once_per_meta_minimize(jit_compile):
   assert problem.calls == 2
   train(ops, 1, 1)
   calls_after_first_epoch = problem.calls
-  # Reset traces make_loss once; step twice (in the loop and after it).
-  assert calls_after_first_epoch == 2 + 1 + 2
+  # Reset traces make_loss twice (the initial values, then their loss);
+  # step twice (in the loop and after it).
+  assert calls_after_first_epoch == 2 + 2 + 2
   train(ops, 10, 3)
   assert problem.calls == calls_after_first_epoch
 

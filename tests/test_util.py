@@ -119,6 +119,8 @@ def test_data_problems_have_the_papers_net_settings(name):
   for key, config in net_config.items():
     assert config["net_options"]["preprocess_options"] == {"k": 10}
     assert config["net_options"]["scale"] == 0.1
+    assert util.net_settings(net_config)["zero_output_layer"] is (
+        True if name.startswith("mnist") else None)
     assert original[key] == util.get_default_net_config(key, None)
     assert dict(config, net_options=None) == dict(original[key],
                                                   net_options=None)
