@@ -207,9 +207,10 @@ class _RecordingMetaAdam:
                       gradients: Sequence[Optional[tf.Tensor]]):
     """Records the gradients' norms (0 for a `None` gradient, NaN or
     infinite for a non-finite one), then `_MetaAdam.apply_if_finite`."""
-    self.norms.assign(tf.stack(
-        [tf.zeros([]) if g is None else tf.cast(tf.norm(tf.convert_to_tensor(g)), tf.float32)
-         for g in gradients]) if gradients else tf.zeros([0]))
+    norms = [tf.zeros([]) if g is None else
+             tf.cast(tf.norm(tf.convert_to_tensor(g)), tf.float32)
+             for g in gradients]
+    self.norms.assign(tf.stack(norms) if norms else tf.zeros([0]))
     self._adam.apply_if_finite(loss, gradients)
 
 
