@@ -306,7 +306,8 @@ _CONFIGS = {
                   _no_data("quadratic", batch_size=128, num_dims=10)),
     # With the random output layer, MNIST meta-training can saturate the
     # sigmoid units from the first unrolls and stay at ln 10 (see
-    # docs/REPRODUCTION.md); with the zero output layer every seed tried trained.
+    # docs/REPRODUCTION.md); with the zero output layer every seed tried
+    # trained.
     **{name: (_paper_nets("cw", zero_output_layer=True), _mnist_problem(name))
        for name in _MNIST_NETWORKS},
     "cifar": (_paper_nets("cw"), _cifar_problem()),
