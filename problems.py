@@ -14,13 +14,17 @@ where a data problem's examples came from, and `forward_flops`, the matrix
 product and convolution FLOPs of one forward evaluation of the loss (a
 multiply-add counts 2), which the benchmark uses.
 
-`mnist_scores` returns `make_scores`, which builds the network of `mnist`
-and scores it on a whole data split; `optimizee.call_with_values` calls it
-with an optimized network's parameter values.
+`image_classifier` builds a `Classifier` (convolutions, then an MLP) on the
+MNIST or 8x8 digits data, with the original's initialization or Keras's;
+`mnist` is its MLP on MNIST. `image_classifier_scores` (and `mnist_scores`)
+return `make_scores`, which builds the same network and scores it on a whole
+data split; `optimizee.call_with_values` calls it with an optimized
+network's parameter values.
 """
 
 import itertools
-from typing import Any, Callable, Dict, Optional, Sequence
+from typing import (Any, Callable, Dict, NamedTuple, Optional, Sequence,
+                    Tuple)
 
 import sonnet as snt
 import tensorflow as tf
@@ -142,12 +146,79 @@ _NN_INITIALIZERS = {
     "w_init": snt.initializers.RandomNormal(stddev=0.01),
     "b_init": snt.initializers.RandomNormal(stddev=0.01),
 }
-_ACTIVATIONS = {"sigmoid": tf.sigmoid, "relu": tf.nn.relu}
+# The initializations of the image classifiers: the problems' own (the
+# original's N(0, 0.01) weights and biases), and the one a Keras user gets by
+# default (Glorot-uniform weights, zero biases).
+INITIALIZATIONS = ("normal", "glorot")
+ACTIVATIONS = {"sigmoid": tf.sigmoid, "relu": tf.nn.relu, "tanh": tf.tanh}
 _CONV_KERNEL_SIZE = 5
 # Sonnet 1's batch norm epsilon, which the original used.
 _BATCH_NORM_EPS = 1e-3
 # Examples per forward pass when scoring a network on a whole split.
 _SCORING_BATCH_SIZE = 10000
+
+
+class Convolution(NamedTuple):
+  """A convolution of a `Classifier`, followed by the activation and 2x2
+  max-pooling (stride 2, SAME padding)."""
+  channels: int
+  kernel_size: int
+  padding: str = "SAME"
+
+
+class Classifier(NamedTuple):
+  """An image classifier: convolutions, then an MLP.
+
+  Attributes:
+    convolutions: `Convolution`s (stride 1), in order; none for an MLP.
+    hidden: Sizes of the hidden linear layers after them.
+    activation: A key of `ACTIVATIONS`, after every convolution and hidden
+        linear layer.
+  """
+  convolutions: Tuple[Convolution, ...] = ()
+  hidden: Tuple[int, ...] = ()
+  activation: str = "sigmoid"
+
+  def check(self):
+    """Raises `ValueError` for an unknown activation or padding."""
+    if self.activation not in ACTIVATIONS:
+      raise ValueError("{} activation not supported; supported: {}.".format(
+          self.activation, ", ".join(ACTIVATIONS)))
+    for convolution in self.convolutions:
+      if convolution.padding not in ("SAME", "VALID"):
+        raise ValueError("Convolution padding must be SAME or VALID, got "
+                         "{!r}.".format(convolution.padding))
+
+  def forward_flops(self, batch_size: int, image_shape: Sequence[int],
+                    num_classes: int) -> int:
+    """Convolution and matrix product FLOPs of one forward pass of a batch
+    of `batch_size` images `[height, width, channels]` (a multiply-add
+    counts 2)."""
+    height, width, channels = image_shape
+    flops = 0
+    for convolution in self.convolutions:
+      if convolution.padding == "VALID":
+        height -= convolution.kernel_size - 1
+        width -= convolution.kernel_size - 1
+      flops += (2 * batch_size * height * width * convolution.kernel_size ** 2
+                * channels * convolution.channels)
+      height, width = -(-height // 2), -(-width // 2)
+      channels = convolution.channels
+    return flops + _mlp_forward_flops(
+        batch_size, [height * width * channels] + list(self.hidden) +
+        [num_classes])
+
+
+def _initializers(initialization: str) -> Dict[str, snt.initializers.Initializer]:
+  """The `w_init` and `b_init` of an initialization of `INITIALIZATIONS`."""
+  if initialization not in INITIALIZATIONS:
+    raise ValueError("{} initialization not supported; supported: {}.".format(
+        initialization, ", ".join(INITIALIZATIONS)))
+  if initialization == "normal":
+    return dict(_NN_INITIALIZERS)
+  return {"w_init": snt.initializers.VarianceScaling(
+              1.0, mode="fan_avg", distribution="uniform"),
+          "b_init": snt.initializers.Zeros()}
 
 
 def _xent_loss(logits: tf.Tensor, labels: tf.Tensor) -> tf.Tensor:
@@ -192,112 +263,135 @@ def _device_data(dataset: datasets.Dataset):
   return tf.constant(dataset.images), tf.constant(dataset.labels)
 
 
-def _mnist_network(layers: Sequence[int], activation: str
-                  ) -> Callable[[], Callable[[tf.Tensor], tf.Tensor]]:
-  """The MLP of the MNIST problems.
-
-  Args:
-    layers: Sizes of the hidden layers.
-    activation: `"sigmoid"` or `"relu"`.
+def _classifier_network(classifier: Classifier, initialization: str
+                        ) -> Callable[[], Callable[[tf.Tensor], tf.Tensor]]:
+  """The Sonnet network of a `Classifier` with `datasets.NUM_CLASSES`
+  outputs.
 
   Returns:
-    A zero-argument callable that builds the network (`snt.Flatten`,
-    `snt.nets.MLP` named `mlp` with `N(0, 0.01)` initial weights and biases,
-    10 outputs) and returns its forward function: float32 images
-    `[batch, 28, 28, 1]` -> logits `[batch, 10]`. The variables are created
-    at the first forward pass.
+    A zero-argument callable that builds the network (convolutions
+    `conv_net_2d/conv_2d_<i>` with their activation and pooling, then
+    `snt.Flatten` and `snt.nets.MLP` named `mlp`, initialized as
+    `initialization` says) and returns its forward function: float32 images
+    `[batch, height, width, channels]` -> logits `[batch, 10]`. The
+    variables are created at the first forward pass.
 
   Raises:
-    ValueError: For an unknown activation.
+    ValueError: For an unknown activation, padding or initialization.
   """
-  if activation not in _ACTIVATIONS:
-    raise ValueError("{} activation not supported; supported: {}.".format(
-        activation, ", ".join(_ACTIVATIONS)))
+  classifier.check()
+  initializers = _initializers(initialization)
+  activation = ACTIVATIONS[classifier.activation]
 
   def build():
-    mlp = snt.nets.MLP(list(layers) + [datasets.NUM_CLASSES],
-                       activation=_ACTIVATIONS[activation], name="mlp",
-                       **_NN_INITIALIZERS)
+    with tf.name_scope("conv_net_2d"):
+      convolutions = [
+          snt.Conv2D(c.channels, kernel_shape=c.kernel_size, stride=1,
+                     padding=c.padding, name="conv_2d_{}".format(i),
+                     **initializers)
+          for i, c in enumerate(classifier.convolutions)]
+    mlp = snt.nets.MLP(list(classifier.hidden) + [datasets.NUM_CLASSES],
+                       activation=activation, name="mlp", **initializers)
     flatten = snt.Flatten()
-    return lambda images: mlp(flatten(images))
+
+    def forward(images):
+      x = images
+      for convolution in convolutions:
+        x = tf.nn.max_pool2d(activation(convolution(x)), ksize=2, strides=2,
+                             padding="SAME")
+      return mlp(flatten(x))
+    return forward
 
   return build
 
 
-def _mnist_parts(layers: Sequence[int], activation: str, mode: str,
-                 data_dir: Optional[str]):
-  """What `mnist` and `mnist_scores` build on: `(build_network, dataset,
-  (images, labels) on the device)`.
+# The data sets of the image classifiers, by name: mode, data_dir -> Dataset.
+_DATASET_LOADERS = {"mnist": datasets.load_mnist,
+                    "digits": datasets.load_digits}
+
+
+def _classifier_parts(classifier: Classifier, dataset: str, mode: str,
+                      data_dir: Optional[str], initialization: str):
+  """What `image_classifier` and `image_classifier_scores` build on:
+  `(build_network, dataset, (images, labels) on the device)`.
 
   Raises:
-    ValueError: For an unknown activation or mode, or malformed data files.
+    ValueError: For an unknown activation, padding, initialization, data set
+        or mode, or malformed data files.
     IOError: If the data cannot be found.
   """
-  build_network = _mnist_network(layers, activation)
-  data = datasets.load_mnist(mode, data_dir)
+  if dataset not in _DATASET_LOADERS:
+    raise ValueError("Unknown data set {!r}; valid: {}.".format(
+        dataset, ", ".join(_DATASET_LOADERS)))
+  build_network = _classifier_network(classifier, initialization)
+  data = _DATASET_LOADERS[dataset](mode, data_dir)
   return build_network, data, _device_data(data)
 
 
-def mnist(layers: Sequence[int], activation: str = "sigmoid",
-          batch_size: int = 128, mode: str = "train",
-          data_dir: Optional[str] = None) -> MakeLoss:
-  """MNIST classification with a multi-layer perceptron.
+def image_classifier(classifier: Classifier, dataset: str = "mnist",
+                     batch_size: int = 128, mode: str = "train",
+                     data_dir: Optional[str] = None,
+                     initialization: str = "normal") -> MakeLoss:
+  """Image classification with a `Classifier` network.
 
   Args:
-    layers: Sizes of the hidden layers.
-    activation: `"sigmoid"` or `"relu"`.
+    classifier: The network.
+    dataset: `"mnist"` (`datasets.load_mnist`) or `"digits"` (the 8x8
+        digits, `datasets.load_digits`).
     batch_size: Minibatch size, drawn anew at every step.
     mode: Data split, `"train"` or `"test"`.
-    data_dir: Folder of the MNIST files; see `datasets.load_mnist` for the
-        formats and what happens without it.
+    data_dir: Folder of the data files; see the loaders for the formats and
+        what happens without it.
+    initialization: One of `INITIALIZATIONS`: `"normal"`, the original's
+        N(0, 0.01) weights and biases, or `"glorot"`, Keras's default
+        (Glorot-uniform weights, zero biases).
 
   Returns:
-    `make_loss` building an MLP (see `_mnist_network`) and returning its
-    mean cross-entropy on a random minibatch.
+    `make_loss` building the network (see `_classifier_network`) and
+    returning its mean cross-entropy on a random minibatch.
 
   Raises:
-    ValueError: For an unknown activation or mode, or malformed data files.
+    ValueError: For an unknown activation, padding, initialization, data set
+        or mode, or malformed data files.
     IOError: If the data cannot be found.
   """
-  build_network, data, (images, labels) = _mnist_parts(layers, activation,
-                                                       mode, data_dir)
+  build_network, data, (images, labels) = _classifier_parts(
+      classifier, dataset, mode, data_dir, initialization)
 
   def build():
     batch_images, batch_labels = _random_batch(images, labels, batch_size)
     return _xent_loss(build_network()(batch_images), batch_labels)
 
   build.data_source = data.source
-  build.forward_flops = _mlp_forward_flops(
-      batch_size, [int(data.images[0].size)] + list(layers) +
-      [datasets.NUM_CLASSES])
+  build.forward_flops = classifier.forward_flops(
+      batch_size, data.images.shape[1:], datasets.NUM_CLASSES)
   return build
 
 
-def mnist_scores(layers: Sequence[int], activation: str = "sigmoid",
-                 mode: str = "test",
-                 data_dir: Optional[str] = None) -> MakeScores:
-  """Scores of the MNIST MLP of `mnist` on a whole data split.
+def image_classifier_scores(classifier: Classifier, dataset: str = "mnist",
+                            mode: str = "test",
+                            data_dir: Optional[str] = None,
+                            initialization: str = "normal") -> MakeScores:
+  """Scores of the network of `image_classifier` on a whole data split.
 
   Args:
-    layers: Sizes of the hidden layers.
-    activation: `"sigmoid"` or `"relu"`.
+    classifier, dataset, data_dir, initialization: As for
+        `image_classifier`.
     mode: Data split, `"train"` or `"test"`.
-    data_dir: Folder of the MNIST files, as for `mnist`.
 
   Returns:
-    `make_scores` building the network of `mnist(layers, activation)` (the
-    same variables, created in the same order) and returning `{"loss": mean
+    `make_scores` building the network of `image_classifier` (the same
+    variables, created in the same order) and returning `{"loss": mean
     softmax cross-entropy over every example of the split, "accuracy":
     fraction of them classified correctly}`, float32 scalars. The forward
     pass runs on batches of at most 10,000 examples. It carries
     `data_source`, as `make_loss` does.
 
   Raises:
-    ValueError: For an unknown activation or mode, or malformed data files.
-    IOError: If the data cannot be found.
+    As `image_classifier`.
   """
-  build_network, data, (images, labels) = _mnist_parts(layers, activation,
-                                                       mode, data_dir)
+  build_network, data, (images, labels) = _classifier_parts(
+      classifier, dataset, mode, data_dir, initialization)
   num_examples = int(labels.shape[0])
 
   def build():
@@ -317,6 +411,43 @@ def mnist_scores(layers: Sequence[int], activation: str = "sigmoid",
 
   build.data_source = data.source
   return build
+
+
+def mnist(layers: Sequence[int], activation: str = "sigmoid",
+          batch_size: int = 128, mode: str = "train",
+          data_dir: Optional[str] = None) -> MakeLoss:
+  """MNIST classification with a multi-layer perceptron.
+
+  Args:
+    layers: Sizes of the hidden layers.
+    activation: `"sigmoid"`, `"relu"` or `"tanh"`.
+    batch_size: Minibatch size, drawn anew at every step.
+    mode: Data split, `"train"` or `"test"`.
+    data_dir: Folder of the MNIST files; see `datasets.load_mnist` for the
+        formats and what happens without it.
+
+  Returns:
+    `make_loss` building an MLP (`snt.Flatten`, then `snt.nets.MLP` named
+    `mlp` with `N(0, 0.01)` initial weights and biases and 10 outputs) and
+    returning its mean cross-entropy on a random minibatch.
+
+  Raises:
+    ValueError: For an unknown activation or mode, or malformed data files.
+    IOError: If the data cannot be found.
+  """
+  return image_classifier(Classifier(hidden=tuple(layers),
+                                     activation=activation),
+                          "mnist", batch_size, mode, data_dir)
+
+
+def mnist_scores(layers: Sequence[int], activation: str = "sigmoid",
+                 mode: str = "test",
+                 data_dir: Optional[str] = None) -> MakeScores:
+  """Scores of the MNIST MLP of `mnist` on a whole data split (see
+  `image_classifier_scores`)."""
+  return image_classifier_scores(Classifier(hidden=tuple(layers),
+                                            activation=activation),
+                                 "mnist", mode, data_dir)
 
 
 def _batch_norm(name: str) -> snt.BatchNorm:
@@ -391,23 +522,9 @@ def cifar10(path: str, conv_channels: Optional[Sequence[int]] = None,
     return _xent_loss(mlp(snt.Flatten()(x)), batch_labels)
 
   build.data_source = data.source
-  build.forward_flops = _conv_net_forward_flops(
-      batch_size, data.images.shape[1:], conv_channels or (),
-      list(linear_layers or ()) + [num_classes])
+  build.forward_flops = Classifier(
+      tuple(Convolution(channels, _CONV_KERNEL_SIZE)
+            for channels in conv_channels or ()),
+      tuple(linear_layers or ())).forward_flops(
+          batch_size, data.images.shape[1:], num_classes)
   return build
-
-
-def _conv_net_forward_flops(batch_size: int, image_shape: Sequence[int],
-                            conv_channels: Sequence[int],
-                            linear_sizes: Sequence[int]) -> int:
-  """FLOPs of `cifar10`'s network: 5x5 convolutions (stride 1, SAME), each
-  followed by 2x2 max-pooling, on images `[height, width, channels]`, then
-  linear layers of `linear_sizes`."""
-  height, width, channels = image_shape
-  flops = 0
-  for out_channels in conv_channels:
-    flops += (2 * batch_size * height * width * _CONV_KERNEL_SIZE ** 2 *
-              channels * out_channels)
-    height, width, channels = -(-height // 2), -(-width // 2), out_channels
-  return flops + _mlp_forward_flops(
-      batch_size, [height * width * channels] + list(linear_sizes))

@@ -1,6 +1,7 @@
 # Copyright 2026 The learning-to-learn TF2 port authors.
 # Licensed under the Apache License, Version 2.0 (see LICENSE).
-"""Writes small MNIST and CIFAR-10 files in the real formats, for tests.
+"""Writes small MNIST, CIFAR-10 and 8x8 digits files in the real formats, for
+tests.
 
 Every image is filled with a value that encodes its label
 (`pixel = LABEL_PIXEL_STEP * label + offset`), so that tests can check that
@@ -67,3 +68,16 @@ def write_cifar10(path, per_batch=20, num_test=20):
   images, labels = labelled_images(num_test, (32, 32, 3), TEST_OFFSET)
   with open(os.path.join(folder, "test_batch.bin"), "wb") as f:
     f.write(cifar_bytes(images, labels))
+
+
+def write_digits(folder, num_rows=60):
+  """A `digits.csv.gz` of scikit-learn's format: 64 pixel columns 0-16,
+  then the label. Every pixel of a row is its label (0-9, a valid pixel
+  value), so that tests can check the alignment after the shuffle."""
+  labels = np.random.default_rng(0).integers(0, 10, num_rows)
+  rows = np.concatenate([np.repeat(labels[:, None], 64, axis=1),
+                         labels[:, None]], axis=1)
+  filename = os.path.join(folder, "digits.csv.gz")
+  with gzip.open(filename, "wt") as f:
+    f.write("\n".join(",".join(str(v) for v in row) for row in rows) + "\n")
+  return filename

@@ -78,8 +78,8 @@ def test_mnist_draws_from_its_mode(data_dir, monkeypatch, mode, offset):
 
 
 def test_mnist_unknown_activation(data_dir):
-  with pytest.raises(ValueError, match="tanh activation not supported"):
-    problems.mnist((4,), activation="tanh", data_dir=data_dir)
+  with pytest.raises(ValueError, match="swish activation not supported"):
+    problems.mnist((4,), activation="swish", data_dir=data_dir)
 
 
 def test_mnist_relu_variant_uses_relu(data_dir):

