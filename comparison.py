@@ -240,8 +240,10 @@ class Evaluations:
     an earlier run.
 
     Returns:
-      `{"losses": [num_instances, num_steps]}`, with, for the problems that
-      have scorers, each final network's scores on both whole splits
+      `{"losses": [num_instances, num_steps], "initial_losses":
+      [num_instances]}` (the loss before the first step; absent from the
+      files of runs recorded before it was kept), with, for the problems
+      that have scorers, each final network's scores on both whole splits
       `[num_instances]` (`train_loss`, `train_accuracy`, `test_loss`,
       `test_accuracy`).
     """
@@ -259,7 +261,8 @@ class Evaluations:
       run = _run_in_programs(
           config, num_instances, num_steps, seed,
           scorers=experiment.split_scorers(problem, mode, self._data_dir))
-      return dict(run.scores, losses=run.losses)
+      return dict(run.scores, losses=run.losses,
+                  initial_losses=run.initial_losses)
 
     arrays = experiment.cached_arrays(filename, compute)
     self._progress.done()

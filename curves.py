@@ -9,7 +9,7 @@ returns).
 
 import io
 import textwrap
-from typing import Dict, NamedTuple
+from typing import Dict, NamedTuple, Optional
 
 import numpy as np
 
@@ -135,24 +135,30 @@ def write_curves_csv(filename: str, panels):
   fileio.write_atomically(filename, ("\n".join(rows) + "\n").encode())
 
 
-def plot(filename: str, title: str, panels, note: str):
+def plot(filename: str, title: str, panels, note: str,
+         columns: Optional[int] = None):
   """Writes a PNG figure of mean loss per step on a log scale.
 
   Args:
     filename: Destination (written with `fileio.write_atomically`).
     title: Figure title.
     panels: `[(panel title, results)]`, `results` as in `write_curves_csv`;
-        one panel each, side by side. Labels starting with "L2L" are drawn
-        solid, the others dashed, each with its interquartile range over
-        instances as a band.
+        one panel each, in rows of `columns`. Labels starting with "L2L" are
+        drawn solid, the others dashed, each with its interquartile range
+        over instances as a band.
     note: Line of small print under the panels.
+    columns: Panels per row (default: all in one row).
   """
   import matplotlib  # pylint: disable=g-import-not-at-top
   matplotlib.use("Agg")
   import matplotlib.pyplot as plt  # pylint: disable=g-import-not-at-top
-  fig, axes = plt.subplots(1, len(panels), squeeze=False,
-                           figsize=(5 * len(panels), 4))
-  for ax, (panel_title, results) in zip(axes[0], panels):
+  columns = columns or len(panels)
+  rows = -(-len(panels) // columns)
+  fig, axes = plt.subplots(rows, columns, squeeze=False,
+                           figsize=(5 * columns, 4 * rows))
+  for ax in axes.flat[len(panels):]:
+    ax.set_visible(False)
+  for ax, (panel_title, results) in zip(axes.flat, panels):
     for index, (label, losses) in enumerate(results):
       stats = curve_statistics(losses)
       steps = np.arange(1, losses.shape[1] + 1)
@@ -168,10 +174,11 @@ def plot(filename: str, title: str, panels, note: str):
     ax.legend(fontsize="small")
   fig.suptitle(title)
   # About 90 characters of small print fit the width of one panel.
-  note_lines = textwrap.wrap(note, 90 * len(panels))
+  note_lines = textwrap.wrap(note, 90 * columns)
   fig.text(0.5, 0.005, "\n".join(note_lines), ha="center", va="bottom",
            fontsize="x-small")
-  fig.tight_layout(rect=(0, 0.03 * (len(note_lines) + 1), 1, 0.95))
+  fig.tight_layout(rect=(0, 0.03 * (len(note_lines) + 1) / rows, 1,
+                         1 - 0.05 / rows))
   buffer = io.BytesIO()
   fig.savefig(buffer, format="png", dpi=100)
   plt.close(fig)

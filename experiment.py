@@ -107,7 +107,8 @@ def next_half_decade(learning_rate: float, up: bool) -> float:
   return float("{:.3g}".format(10 ** (index / 2)))
 
 
-class Run(collections.namedtuple("Run", "losses, seconds, scores")):
+class Run(collections.namedtuple("Run",
+                                  "losses, seconds, scores, initial_losses")):
   """What `evaluate_losses` returns.
 
   Fields:
@@ -118,6 +119,8 @@ class Run(collections.namedtuple("Run", "losses, seconds, scores")):
     scores: `{"<scorer>_<metric>": [num_epochs * num_instances]}`, each
         instance's final network scored (rows as in `losses`); `{}` without
         scorers.
+    initial_losses: Each instance's loss before the first step (on the
+        minibatch of step 0), `[num_epochs * num_instances]`.
   """
 
 
@@ -209,12 +212,18 @@ def evaluate_losses(problem, net_config, net_assignments, num_epochs: int,
 
   scoring_functions = {name: _scoring_function(make_scores)
                        for name, make_scores in (scorers or {}).items()}
+  def reset_and_record():
+    reset()
+    initial_losses.append(ops.instance_fx.numpy())
+
   losses = np.zeros([num_epochs, num_instances, num_unrolls])
+  initial_losses = []
   epoch_scores = collections.defaultdict(list)
   total_time = 0.0
   for epoch in range(num_epochs):
     step_losses = []
-    epoch_time, _ = util.run_epoch(ops.fx, [record_step], reset, num_unrolls)
+    epoch_time, _ = util.run_epoch(ops.fx, [record_step], reset_and_record,
+                                   num_unrolls)
     total_time += epoch_time
     losses[epoch] = np.stack([loss.numpy() for loss in step_losses], axis=1)
     for key, values in _score_instances(scoring_functions, ops.x,
@@ -224,7 +233,8 @@ def evaluate_losses(problem, net_config, net_assignments, num_epochs: int,
                                     num_unrolls]),
              seconds=total_time,
              scores={key: np.concatenate(values)
-                     for key, values in epoch_scores.items()})
+                     for key, values in epoch_scores.items()},
+             initial_losses=np.concatenate(initial_losses))
 
 
 def cached_arrays(filename: str, compute: Callable[[], Dict[str, np.ndarray]]

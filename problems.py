@@ -305,9 +305,12 @@ def _classifier_network(classifier: Classifier, initialization: str
   return build
 
 
-# The data sets of the image classifiers, by name: mode, data_dir -> Dataset.
-_DATASET_LOADERS = {"mnist": datasets.load_mnist,
-                    "digits": datasets.load_digits}
+# The data sets of the image classifiers, by name: (mode, data_dir) ->
+# Dataset, and the shape of their images.
+DATASET_LOADERS = {"mnist": datasets.load_mnist,
+                   "digits": datasets.load_digits}
+IMAGE_SHAPES = {"mnist": (28, 28, 1),
+                "digits": (datasets.DIGITS_SIDE, datasets.DIGITS_SIDE, 1)}
 
 
 def _classifier_parts(classifier: Classifier, dataset: str, mode: str,
@@ -320,11 +323,11 @@ def _classifier_parts(classifier: Classifier, dataset: str, mode: str,
         or mode, or malformed data files.
     IOError: If the data cannot be found.
   """
-  if dataset not in _DATASET_LOADERS:
+  if dataset not in DATASET_LOADERS:
     raise ValueError("Unknown data set {!r}; valid: {}.".format(
-        dataset, ", ".join(_DATASET_LOADERS)))
+        dataset, ", ".join(DATASET_LOADERS)))
   build_network = _classifier_network(classifier, initialization)
-  data = _DATASET_LOADERS[dataset](mode, data_dir)
+  data = DATASET_LOADERS[dataset](mode, data_dir)
   return build_network, data, _device_data(data)
 
 

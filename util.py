@@ -10,7 +10,8 @@ scorers of their final networks; `run_epoch` runs one optimization epoch;
 import copy
 import os
 from timeit import default_timer as timer
-from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
+from typing import (Any, Callable, Dict, List, NamedTuple, Optional, Sequence,
+                    Tuple)
 
 import numpy as np
 import tensorflow as tf
@@ -240,22 +241,74 @@ def _no_data(function: str, **kwargs):
   return problem
 
 
-# The paper's MNIST MLPs: problem name -> (hidden layers, activation).
-_MNIST_NETWORKS = {
-    "mnist": ((20,), "sigmoid"),
-    "mnist-wider": ((40,), "sigmoid"),
-    "mnist-deeper": ((20, 20), "sigmoid"),
-    "mnist-relu": ((20,), "relu"),
+_Classifier = problems.Classifier
+_Convolution = problems.Convolution
+# Keras's default batch size (`model.fit`'s), that of the classifiers a Keras
+# user would train; the paper's MNIST MLPs keep its 128.
+_KERAS_BATCH_SIZE = 32
+# The image classifiers: problem name -> (network, data set, batch size).
+# The paper's MNIST MLPs first; then a small convnet and a LeNet-style net on
+# MNIST, a logistic regression and an MLP on the 8x8 digits (the
+# generalization tasks). Each is also registered as `<name>-glorot`, with
+# the initialization of Keras's layers (Glorot-uniform weights, zero biases)
+# instead of the original's N(0, 0.01).
+_CLASSIFIERS = {
+    "mnist": (_Classifier(hidden=(20,), activation="sigmoid"), "mnist", 128),
+    "mnist-wider": (_Classifier(hidden=(40,), activation="sigmoid"), "mnist",
+                    128),
+    "mnist-deeper": (_Classifier(hidden=(20, 20), activation="sigmoid"),
+                     "mnist", 128),
+    "mnist-relu": (_Classifier(hidden=(20,), activation="relu"), "mnist",
+                   128),
+    "mnist-conv": (_Classifier(convolutions=(_Convolution(8, 3),
+                                             _Convolution(16, 3)),
+                               activation="relu"), "mnist",
+                   _KERAS_BATCH_SIZE),
+    "mnist-lenet": (_Classifier(convolutions=(_Convolution(6, 5),
+                                              _Convolution(16, 5, "VALID")),
+                                hidden=(120, 84), activation="relu"),
+                    "mnist", _KERAS_BATCH_SIZE),
+    "digits-logistic": (_Classifier(), "digits", _KERAS_BATCH_SIZE),
+    "digits-mlp": (_Classifier(hidden=(32,), activation="relu"), "digits",
+                   _KERAS_BATCH_SIZE),
 }
+# The suffix of the problems with Keras's initialization.
+GLOROT_SUFFIX = "-glorot"
 
 
-def _mnist_problem(name):
-  """The MNIST MLP of `_MNIST_NETWORKS[name]`."""
-  layers, activation = _MNIST_NETWORKS[name]
+class ClassifierProblem(NamedTuple):
+  """The arguments of `problems.image_classifier` of a named problem."""
+  network: problems.Classifier
+  dataset: str
+  batch_size: int
+  initialization: str
+
+
+def classifier(problem_name: str) -> ClassifierProblem:
+  """The settings of an image classifier problem (a
+  `problems.image_classifier` one); `ValueError` for another name."""
+  base, initialization = problem_name, "normal"
+  if problem_name.endswith(GLOROT_SUFFIX):
+    base, initialization = problem_name[:-len(GLOROT_SUFFIX)], "glorot"
+  if base not in _CLASSIFIERS:
+    raise ValueError("{} is not an image classifier problem; those are: {}."
+                     .format(problem_name, ", ".join(_CLASSIFIER_NAMES)))
+  return ClassifierProblem(*_CLASSIFIERS[base], initialization)
+
+
+def _classifier_problem(name):
+  """The image classifier problem `name`."""
   def problem(mode, data_dir):
-    return problems.mnist(layers=layers, activation=activation, mode=mode,
-                          data_dir=data_dir)
+    settings = classifier(name)
+    return problems.image_classifier(
+        settings.network, settings.dataset, settings.batch_size, mode=mode,
+        data_dir=data_dir, initialization=settings.initialization)
   return problem
+
+
+_CLASSIFIER_NAMES = [name + suffix for suffix in ("", GLOROT_SUFFIX)
+                     for name in _CLASSIFIERS]
+_PAPER_MNIST_NAMES = ("mnist", "mnist-wider", "mnist-deeper", "mnist-relu")
 
 
 # The original's CIFAR-10 network.
@@ -308,14 +361,19 @@ _CONFIGS = {
     # sigmoid units from the first unrolls and stay at ln 10 (see
     # docs/REPRODUCTION.md); with the zero output layer every seed tried
     # trained.
-    **{name: (_paper_nets("cw", zero_output_layer=True), _mnist_problem(name))
-       for name in _MNIST_NETWORKS},
+    **{name: (_paper_nets("cw", zero_output_layer=True),
+              _classifier_problem(name))
+       for name in _PAPER_MNIST_NAMES},
     "cifar": (_paper_nets("cw"), _cifar_problem()),
     "cifar-multi": (_paper_nets("conv", "fc",
                                 assignments=_cifar_multi_assignments()),
                     _cifar_problem()),
     "cifar5": (_paper_nets("cw"), _cifar_problem(5)),
     "cifar2": (_paper_nets("cw"), _cifar_problem(2)),
+    # The other image classifiers, after the original's problems.
+    **{name: (_paper_nets("cw", zero_output_layer=True),
+              _classifier_problem(name))
+       for name in _CLASSIFIER_NAMES if name not in _PAPER_MNIST_NAMES},
 }
 
 PROBLEM_NAMES: List[str] = list(_CONFIGS)
@@ -387,11 +445,11 @@ def get_scores(problem_name: str, mode: str,
               ) -> Optional[problems.MakeScores]:
   """Returns the scorer of a named problem's networks on a whole data split.
 
-  Only the MNIST problems have one: `problems.mnist_scores` of the problem's
-  network. The problems without data (`simple`, `simple-multi`,
-  `quadratic`) need none: their loss has no minibatch, so the last recorded
-  loss is already the exact final loss. The CIFAR problems have none yet
-  (not implemented).
+  Only the image classifiers (the MNIST and digits problems) have one:
+  `problems.image_classifier_scores` of the problem's network. The problems
+  without data (`simple`, `simple-multi`, `quadratic`) need none: their loss
+  has no minibatch, so the last recorded loss is already the exact final
+  loss. The CIFAR problems have none yet (not implemented).
 
   Args:
     problem_name: One of `PROBLEM_NAMES`.
@@ -399,16 +457,17 @@ def get_scores(problem_name: str, mode: str,
     data_dir: Folder of the data files, as for `get_config`.
 
   Returns:
-    `make_scores` (see `problems.mnist_scores`), or `None`.
+    `make_scores` (see `problems.image_classifier_scores`), or `None`.
 
   Raises:
-    ValueError: For an unknown problem name; for an MNIST problem, also for
-        an unknown mode or malformed data files.
-    IOError: If an MNIST problem's data files cannot be found.
+    ValueError: For an unknown problem name; for an image classifier, also
+        for an unknown mode or malformed data files.
+    IOError: If an image classifier's data files cannot be found.
   """
   _check_problem_name(problem_name)
-  if problem_name not in _MNIST_NETWORKS:
+  if problem_name not in _CLASSIFIER_NAMES:
     return None
-  layers, activation = _MNIST_NETWORKS[problem_name]
-  return problems.mnist_scores(layers, activation, mode=mode,
-                               data_dir=data_dir)
+  settings = classifier(problem_name)
+  return problems.image_classifier_scores(
+      settings.network, settings.dataset, mode=mode, data_dir=data_dir,
+      initialization=settings.initialization)

@@ -198,7 +198,10 @@ def test_a_zero_output_layer_proposes_zero_updates():
 def test_problem_names():
   assert util.PROBLEM_NAMES == DATA_FREE_PROBLEMS + [
       "mnist", "mnist-wider", "mnist-deeper", "mnist-relu", "cifar",
-      "cifar-multi", "cifar5", "cifar2"]
+      "cifar-multi", "cifar5", "cifar2", "mnist-conv", "mnist-lenet",
+      "digits-logistic", "digits-mlp", "mnist-glorot", "mnist-wider-glorot",
+      "mnist-deeper-glorot", "mnist-relu-glorot", "mnist-conv-glorot",
+      "mnist-lenet-glorot", "digits-logistic-glorot", "digits-mlp-glorot"]
 
 
 def test_get_config_unknown_problem():
