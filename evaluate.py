@@ -131,10 +131,11 @@ def main(argv):
       FLAGS.data_dir, _MODE)
   if hasattr(problem, "data_source"):
     logging.info("Data: %s", problem.data_source)
-  losses, total_time, scores = experiment.evaluate_losses(
+  run = experiment.evaluate_losses(
       problem, net_config, net_assignments, FLAGS.num_epochs,
       FLAGS.num_steps, FLAGS.seed, FLAGS.num_instances,
       experiment.split_scorers(FLAGS.problem, _MODE, FLAGS.data_dir))
+  losses, total_time, scores = run.losses, run.seconds, run.scores
 
   # Results: the mean final loss over every instance of every epoch, and
   # the mean time of an epoch.
