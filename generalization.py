@@ -35,7 +35,6 @@ from absl import flags  # pylint: disable=g-import-not-at-top
 import cli
 import comparison
 import curves
-import errors
 import fileio
 import optimizers
 import suite

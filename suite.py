@@ -44,6 +44,12 @@ def l2l_label(path: str) -> str:
   return "L2L " + path
 
 
+def optimizer_name(label: str) -> str:
+  """A run's label without the learning rate: `"Adam (lr 0.1)"` ->
+  `"Adam"`."""
+  return label.split(" (lr")[0]
+
+
 def diverged(arrays: Dict[str, np.ndarray], mode: str) -> np.ndarray:
   """Whether each instance of a run diverged, `[instances]` bool: a
   non-finite loss at some step, or a final loss (as
@@ -187,7 +193,7 @@ def task_table(result: TaskResult) -> str:
     metrics = result.metrics(label)
     difference = curves.paired_difference(metrics["final"],
                                           reference["final"])
-    cells = [label.split(" (lr")[0],
+    cells = [optimizer_name(label),
              "{:g}".format(result.learning_rates.get(label, 1.0)),
              _mean_and_error(metrics["final"])]
     if label == result.reference:
@@ -216,7 +222,7 @@ def optimizer_labels(results: Sequence[TaskResult]) -> List[str]:
   names = []
   for result in results:
     for label in result.runs:
-      name = label.split(" (lr")[0]
+      name = optimizer_name(label)
       if name not in names:
         names.append(name)
   return names
@@ -225,7 +231,7 @@ def optimizer_labels(results: Sequence[TaskResult]) -> List[str]:
 def _run_label(result: TaskResult, name: str) -> Optional[str]:
   """The label of the run of optimizer `name` in `result`, if it has one."""
   return next((label for label in result.runs
-               if label.split(" (lr")[0] == name), None)
+               if optimizer_name(label) == name), None)
 
 
 class Score(NamedTuple):
