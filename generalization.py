@@ -66,8 +66,9 @@ flags.DEFINE_string("data_dir", None, "Folder of the MNIST, digits and "
 flags.DEFINE_bool("quick", False, "Two tasks, 20 steps, two instances, two "
                   "learning rates: a check that the suite runs.")
 
-# The learned optimizers this repository ships.
+# The learned optimizers this repository ships, in its folder.
 SHIPPED = ("pretrained/mnist", "pretrained/quadratic")
+_REPOSITORY = os.path.dirname(os.path.abspath(__file__))
 _QUICK_TASKS = (tasks.Task("digits-logistic", 20), tasks.Task("quadratic", 20))
 _QUICK_INSTANCES = 2
 _QUICK_LEARNING_RATES = (0.1, 1.0)
@@ -86,7 +87,11 @@ def _check_paths(paths: Sequence[str]) -> List[str]:
   error for one that holds no optimizer."""
   for path in paths:
     optimizers.optimizer_file(path)
-  return list(SHIPPED) + [path for path in paths if path not in SHIPPED]
+  # Relative to the working folder: `pretrained/...` when run from the
+  # repository, as the labels of the results then read.
+  shipped = [os.path.relpath(os.path.join(_REPOSITORY, path))
+             for path in SHIPPED]
+  return shipped + [path for path in paths if path not in shipped]
 
 
 def _selected_tasks() -> List[tasks.Task]:
@@ -136,7 +141,7 @@ def main(argv):
       print("Speed of model.fit on {} (jit_compile={})".format(problem,
                                                               jit_compile),
             flush=True)
-      speeds.append(suite.drop_in_speed(problem, SHIPPED[0], speed_steps,
+      speeds.append(suite.drop_in_speed(problem, paths[0], speed_steps,
                                         speed_rounds, jit_compile,
                                         FLAGS.data_dir, FLAGS.seed))
   text = suite.report(results, protocol)
@@ -145,7 +150,7 @@ def main(argv):
              "against `keras.optimizers.Adam()` in `model.fit`, the same "
              "model and batches, {} steps per fit, median of {} fits each "
              "(taking turns, in one process).\n\n{}\n".format(
-                 SHIPPED[0], speed_steps, speed_rounds,
+                 paths[0], speed_steps, speed_rounds,
                  suite.speed_table(speeds)))
   fileio.write_atomically(os.path.join(FLAGS.output_dir, "generalization.md"),
                           text.encode())

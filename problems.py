@@ -209,7 +209,8 @@ class Classifier(NamedTuple):
         [num_classes])
 
 
-def _initializers(initialization: str) -> Dict[str, snt.initializers.Initializer]:
+def _initializers(initialization: str
+                  ) -> Dict[str, snt.initializers.Initializer]:
   """The `w_init` and `b_init` of an initialization of `INITIALIZATIONS`."""
   if initialization not in INITIALIZATIONS:
     raise ValueError("{} initialization not supported; supported: {}.".format(

@@ -52,7 +52,8 @@ def _result(final_by_label):
                                       np.asarray(final, float)], axis=1),
                   "initial_losses": np.full(len(final), 4.0)}
           for label, final in final_by_label.items()}
-  rates = {label: 0.1 for label in final_by_label if not label.startswith("L2L")}
+  rates = {label: 0.1 for label in final_by_label
+           if not label.startswith("L2L")}
   return suite.TaskResult(tasks.Task("quadratic", 2), runs, rates, "train")
 
 
@@ -115,7 +116,8 @@ def test_quick_writes_the_report_and_figure(quick_run):
             "(paired) | verdict | test loss | test accuracy | mean loss over "
             "the run | steps to Adam's final loss (speed-up) | diverged |")
   assert header in markdown  # The digits task is scored.
-  assert _cells(markdown, "digits-logistic@20", "L2L pretrained/mnist")[1] == "1"
+  l2l_cells = _cells(markdown, "digits-logistic@20", "L2L pretrained/mnist")
+  assert l2l_cells[1] == "1"
   assert "### Speed of the drop-in path" in markdown
   assert "| digits-logistic | no |" in markdown
 
