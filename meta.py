@@ -19,7 +19,7 @@ Called inside the `scope()` of a `tf.distribute` strategy (`MirroredStrategy`,
 
 import collections
 import os
-from typing import Any, Callable, Dict, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
 from absl import logging
 import tensorflow as tf
@@ -460,35 +460,85 @@ class MetaOptimizer:
     """
     unrolled, jit_compile, strategy = self._build(make_loss, len_unroll,
                                                   **kwargs)
-    net_variables = unrolled.net_variables
+    optimizer = self._new_meta_adam(unrolled.net_variables, learning_rate)
+    return _meta_step(unrolled, jit_compile, strategy, optimizer)
+
+  def meta_minimize_family(self,
+                           make_losses: Sequence[Callable[[], tf.Tensor]],
+                           len_unroll: int,
+                           learning_rate: float = 0.01,
+                           **kwargs) -> List[MetaStep]:
+    """`meta_minimize` for a family of problems that train the same nets.
+
+    Each problem gets its own unrolled optimization and programs, built
+    here once; every `step()` applies its meta-gradient to the same nets
+    with the same Adam (one set of moment estimates), so that alternating
+    the steps of the problems meta-trains one optimizer on all of them.
+
+    Args:
+      make_losses: The problems' `make_loss` callables, at least one.
+      len_unroll: Number of optimization steps per unroll.
+      learning_rate: Learning rate of the Adam optimizer training the nets.
+      **kwargs: Further arguments of `meta_loss`, the same for every
+          problem.
+
+    Returns:
+      One `MetaStep` per problem, in order.
+
+    Raises:
+      ValueError: For an empty family, or as `meta_loss`.
+    """
+    if not make_losses:
+      raise ValueError("meta_minimize_family needs at least one problem.")
+    built = [self._build(make_loss, len_unroll, **kwargs)
+             for make_loss in make_losses]
+    # The same `net_assignments`: every problem trains the same nets.
+    net_variables = built[0][0].net_variables
+    optimizer = self._new_meta_adam(net_variables, learning_rate)
+    return [_meta_step(unrolled, jit_compile, strategy, optimizer)
+            for unrolled, jit_compile, strategy in built]
+
+  def _new_meta_adam(self, net_variables: Sequence[tf.Variable],
+                     learning_rate: float) -> "_RecordingMetaAdam":
+    """Creates the Adam training `net_variables`, which `skipped_steps`,
+    `meta_gradient_norms` and `checkpoint_items` report on from now on."""
     self._meta_adam = _MetaAdam(net_variables, learning_rate)
-    optimizer = _RecordingMetaAdam(self._meta_adam, net_variables)
-    self._recording_adam = optimizer
+    self._recording_adam = _RecordingMetaAdam(self._meta_adam, net_variables)
     self._net_variable_names = [optimizee.variable_name(v)
                                 for v in net_variables]
     if not net_variables:
       logging.info("No optimizer net has trainable variables: step() only "
                    "unrolls.")
-    if strategy is not None:
-      programs_of = replicated.Replicated(strategy, unrolled, optimizer)
-      return _with_instance_fx(MetaStep(
-          step=programs_of.program("step", jit_compile),
-          update=programs_of.program("update", jit_compile),
-          reset=programs_of.reset(), fx=unrolled.fx, x=unrolled.x),
-                               unrolled.instance_fx)
+    return self._recording_adam
 
-    def step():
-      with tf.GradientTape(watch_accessed_variables=False) as tape:
-        tape.watch(net_variables)
-        loss, instance_fx_final, x_final, state_final = unrolled.unroll()
-      if net_variables:
-        # A non-finite meta-loss or meta-gradient never reaches the nets.
-        optimizer.apply_if_finite(loss, tape.gradient(loss, net_variables))
-      return unrolled.assign(instance_fx_final, x_final, state_final)
 
+def _meta_step(unrolled: unroll.UnrolledOptimization, jit_compile: bool,
+               strategy: Optional[tf.distribute.Strategy],
+               optimizer: _RecordingMetaAdam) -> MetaStep:
+  """The `MetaStep` programs of `unrolled`, whose `step()` applies the
+  meta-gradient with `optimizer` (on every replica of `strategy`, if
+  given)."""
+  net_variables = unrolled.net_variables
+  if strategy is not None:
+    programs_of = replicated.Replicated(strategy, unrolled, optimizer)
     return _with_instance_fx(MetaStep(
-        step=programs.Program(step, "step", jit_compile),
-        update=programs.Program(unrolled.update, "update", jit_compile),
-        reset=tf.function(unrolled.reset),
-        fx=unrolled.fx,
-        x=unrolled.x), unrolled.instance_fx)
+        step=programs_of.program("step", jit_compile),
+        update=programs_of.program("update", jit_compile),
+        reset=programs_of.reset(), fx=unrolled.fx, x=unrolled.x),
+                             unrolled.instance_fx)
+
+  def step():
+    with tf.GradientTape(watch_accessed_variables=False) as tape:
+      tape.watch(net_variables)
+      loss, instance_fx_final, x_final, state_final = unrolled.unroll()
+    if net_variables:
+      # A non-finite meta-loss or meta-gradient never reaches the nets.
+      optimizer.apply_if_finite(loss, tape.gradient(loss, net_variables))
+    return unrolled.assign(instance_fx_final, x_final, state_final)
+
+  return _with_instance_fx(MetaStep(
+      step=programs.Program(step, "step", jit_compile),
+      update=programs.Program(unrolled.update, "update", jit_compile),
+      reset=tf.function(unrolled.reset),
+      fx=unrolled.fx,
+      x=unrolled.x), unrolled.instance_fx)

@@ -281,6 +281,118 @@ class KernelDeepLSTM(StandardDeepLSTM):
                                             dtype=dtype)
 
 
+# The state of an `RNNprop` net: the `update_rules.NormalizedInputsState` of
+# its inputs and the `DeepRNN` state of its LSTMs.
+RNNpropState = collections.namedtuple("RNNpropState", "inputs, rnn")
+
+
+class RNNprop(StandardDeepLSTM):
+  """The coordinatewise optimizer of Lv et al. 2017 ("Learning Gradient
+  Descent: Better Generalization and Longer Horizons"), RNNprop.
+
+  Each coordinate's update is `scale * tanh(linear(lstm(elu(input(f)))))`,
+  where the features `f` are the scale-free quantities of
+  `update_rules.normalized_inputs`: Adam's bias-corrected first moment and
+  the gradient, each divided by the root of the second moment estimate, and
+  optionally momenta of further decays divided by the same. Multiplying the
+  optimizee's loss by a constant leaves the updates unchanged, and no
+  update is larger than `scale`. Like `CoordinateWiseDeepLSTM`, the LSTM's
+  batch is the set of coordinates; a coordinate's state is its moment
+  estimates and its LSTM state (an `RNNpropState`).
+  """
+
+  def __init__(self, layers: Sequence[int] = (20, 20), input_size: int = 20,
+               beta1: float = 0.95, beta2: float = 0.95,
+               epsilon: float = 1e-8, momentum_decays: Sequence[float] = (),
+               scale: float = 0.1, initializer: Any = None,
+               name: str = "rnnprop"):
+    """Creates an `RNNprop` net.
+
+    Args:
+      layers: Sizes of the LSTM layers, possibly empty.
+      input_size: Units of the ELU input layer.
+      beta1: Decay of the first moment estimate.
+      beta2: Decay of the second moment estimate.
+      epsilon: Added to the second moment estimate under the root.
+      momentum_decays: Decays of further momenta read as inputs (Wichrowska
+          et al. 2017's several timescales), each in [0, 1).
+      scale: The largest update: the factor of the output's `tanh`.
+      initializer: As for `StandardDeepLSTM`, with one more layer, `"input"`
+          (variables `w`, `b`).
+      name: Module name.
+
+    Raises:
+      ValueError: For an `input_size` below 1 or a decay outside [0, 1).
+    """
+    if input_size < 1:
+      raise ValueError("RNNprop: input_size must be at least 1, got {}."
+                       .format(input_size))
+    decays = (beta1, beta2) + tuple(momentum_decays)
+    if not all(0 <= decay < 1 for decay in decays):
+      raise ValueError("RNNprop: beta1, beta2 and momentum_decays must be in "
+                       "[0, 1), got {}.".format(decays))
+    super().__init__(1, layers, scale=scale, initializer=initializer,
+                     name=name)
+    self._input_size = input_size
+    self._beta1 = beta1
+    self._beta2 = beta2
+    self._epsilon = epsilon
+    self._momentum_decays = tuple(momentum_decays)
+    input_init = initializers.layer_initializers(initializer, "input",
+                                                 initializers.LINEAR_FIELDS)
+    with self.name_scope:
+      self._input = snt.Linear(input_size, w_init=input_init.get("w"),
+                               b_init=input_init.get("b"), name="input")
+
+  @property
+  def coordinatewise(self) -> bool:
+    return True
+
+  @property
+  def saved_variables(self) -> Dict[str, Tuple[str, ...]]:
+    return dict(super().saved_variables, input=initializers.LINEAR_FIELDS)
+
+  @property
+  def net_options(self) -> Dict[str, Any]:
+    return {"layers": self._layers, "input_size": self._input_size,
+            "beta1": self._beta1, "beta2": self._beta2,
+            "epsilon": self._epsilon,
+            "momentum_decays": self._momentum_decays, "scale": self._scale}
+
+  def __call__(self, inputs: tf.Tensor, prev_state: RNNpropState):
+    """Computes the update of a variable from its gradient.
+
+    Args:
+      inputs: Gradient `Tensor` of any shape, `num_coordinates` elements.
+      prev_state: `RNNpropState` for `num_coordinates`.
+
+    Returns:
+      `(update, next_state)`, `update` shaped as `inputs`.
+    """
+    features, inputs_state = update_rules.normalized_inputs(
+        tf.reshape(inputs, [-1]),
+        update_rules.NormalizedInputsState(*prev_state.inputs), self._beta1,
+        self._beta2, self._epsilon, self._momentum_decays)
+    output, rnn_state = self._rnn(tf.nn.elu(self._input(features)),
+                                  prev_state.rnn)
+    update = self._scale * tf.tanh(self._linear(output))
+    return (tf.reshape(update, tf.shape(inputs)),
+            RNNpropState(inputs_state, rnn_state))
+
+  def initial_state_for_inputs(self, inputs: tf.Tensor,
+                               dtype: tf.DType = tf.float32) -> RNNpropState:
+    """Returns the zero state for a variable shaped as `inputs`."""
+    num_coordinates = inputs.shape.num_elements()
+    zeros = tf.zeros([num_coordinates], dtype=dtype)
+    inputs_state = update_rules.NormalizedInputsState(
+        adam=update_rules.AdamState(t=tf.zeros([], dtype=dtype), m=zeros,
+                                    v=zeros),
+        momenta=tuple(zeros for _ in self._momentum_decays))
+    rnn_state = tree.map_structure(lambda s: tf.cast(s, dtype),
+                                   self.initial_state(num_coordinates))
+    return RNNpropState(inputs_state, rnn_state)
+
+
 class _HandWrittenOptimizer(Network):
   """An optimizer without learned weights, coordinate by coordinate."""
 
@@ -444,6 +556,7 @@ _NETWORKS = {
     "StandardDeepLSTM": StandardDeepLSTM,
     "CoordinateWiseDeepLSTM": CoordinateWiseDeepLSTM,
     "KernelDeepLSTM": KernelDeepLSTM,
+    "RNNprop": RNNprop,
     "Sgd": Sgd,
     "Adam": Adam,
     "RMSprop": RMSprop,
@@ -451,10 +564,15 @@ _NETWORKS = {
 }
 
 
+# The `factory` names of the networks with learned weights (LSTM nets).
+LEARNED_NETWORKS = tuple(name for name, network in _NETWORKS.items()
+                         if issubclass(network, StandardDeepLSTM))
+
+
 def is_learned(net: str) -> bool:
   """Whether the network class named `net` has learned weights (an LSTM
   net), rather than being a hand-written optimizer."""
-  return issubclass(_NETWORKS[net], StandardDeepLSTM)
+  return net in LEARNED_NETWORKS
 
 
 def describe(network: Network) -> l2l_files.NetDescription:
@@ -511,7 +629,7 @@ def factory(net: str, net_options: Any = (),
 
   Args:
     net: One of `StandardDeepLSTM`, `CoordinateWiseDeepLSTM`,
-        `KernelDeepLSTM`, `Sgd`, `Adam`, `RMSprop`, `Nag`.
+        `KernelDeepLSTM`, `RNNprop`, `Sgd`, `Adam`, `RMSprop`, `Nag`.
     net_options: Constructor arguments (a dict or `(key, value)` pairs).
     net_path: Optional `.l2l` file whose weights initialize the network
         (replacing any `initializer` option). If the file describes its

@@ -104,13 +104,13 @@ def variable_name(variable: tf.Variable) -> str:
   return variable.name.split(":")[0]
 
 
-def _initial_value(creator_kwargs: Dict[str, Any]) -> tf.Tensor:
+def initial_value(creator_kwargs: Dict[str, Any]) -> tf.Tensor:
   """The initial value of the variable `tf.Variable` would create from these
   arguments (an initializer callable is called)."""
-  initial_value = creator_kwargs["initial_value"]
-  if callable(initial_value):
-    initial_value = initial_value()
-  return tf.convert_to_tensor(initial_value, creator_kwargs.get("dtype"))
+  value = creator_kwargs["initial_value"]
+  if callable(value):
+    value = value()
+  return tf.convert_to_tensor(value, creator_kwargs.get("dtype"))
 
 
 def _call_substituting(make_fn: Callable[[], Any],
@@ -166,7 +166,7 @@ def call_with_values(make_fn: Callable[[], Any],
     value = x_values[num_trainable]
     num_trainable += 1
     shape = (tf.TensorShape(kwargs["shape"]) if kwargs.get("shape") is not None
-             else _initial_value(kwargs).shape)
+             else initial_value(kwargs).shape)
     if not shape.is_compatible_with(value.shape):
       raise ValueError(
           "Trainable variable {} ({}) of make_fn is shaped {}, its value {}."
@@ -323,7 +323,7 @@ class Problem:
     """Assigns fresh initial values, as `make_loss` draws them, to all
     recorded variables, and draws a new seed for the random data."""
     def assign_initial_value(i, kwargs):
-      self._variables[i].assign(_initial_value(kwargs))
+      self._variables[i].assign(initial_value(kwargs))
       return self._variables[i]
 
     self._call_with(assign_initial_value)

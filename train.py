@@ -24,6 +24,7 @@ from typing import Optional
 from absl import flags
 import tensorflow as tf
 
+import augmentation
 import cli
 import training
 import util
@@ -35,7 +36,9 @@ flags.DEFINE_integer("log_period", 100, "Log period.")
 flags.DEFINE_integer("evaluation_period", 1000, "Evaluation period.")
 flags.DEFINE_integer("evaluation_epochs", 20, "Number of evaluation epochs.")
 
-flags.DEFINE_string("problem", "simple", "Type of problem.")
+flags.DEFINE_string("problem", "simple",
+                    "Type of problem; several, comma-separated, meta-train "
+                    "one optimizer on the family (the first problem's nets).")
 flags.DEFINE_integer("num_steps", 100,
                      "Number of optimization steps per epoch.")
 flags.DEFINE_integer("unroll_length", 20, "Meta-optimizer unroll length.")
@@ -54,6 +57,19 @@ flags.DEFINE_boolean("zero_output_layer", None,
                      "that their first updates are zero: default, the "
                      "problem's (see README); --nozero_output_layer gives "
                      "the original's random output layer.")
+
+flags.DEFINE_string("net", None,
+                    "Learned net replacing the problem's, e.g. RNNprop (see "
+                    "README); default, the problem's.")
+flags.DEFINE_float("random_scaling", 0,
+                   "Task augmentation: the problem sees each parameter times "
+                   "exp(u), u ~ U[-r, r] per coordinate, redrawn every epoch; "
+                   "the evaluations run the problem unscaled. 0: off.")
+flags.DEFINE_list("curriculum", [],
+                  "num_steps of the later stages of a horizon curriculum "
+                  "(increasing multiples of --unroll_length): the run moves "
+                  "to the next stage at the first evaluation that does not "
+                  "improve on its stage's best.")
 
 flags.DEFINE_integer("num_instances", 1,
                      "Problem instances optimized together per meta-step "
@@ -90,6 +106,9 @@ flags.DEFINE_integer("stalled_evaluations", 3,
 # values of the run it continues (they are kept in save_path/run.json).
 _RUN_FLAGS = ("problem", "num_steps", "unroll_length", "second_derivatives",
               "log_and_sign_k", "output_scale", "zero_output_layer")
+# Run flags added later: run.json records them only when they are not at
+# their defaults, so that runs recorded before they existed still resume.
+_LATER_RUN_FLAGS = ("net", "random_scaling", "curriculum")
 _STRATEGIES = ("off", "mirrored", "multi_worker_mirrored")
 _SCHEDULE_FLAGS = training.Schedule._fields
 
@@ -101,7 +120,17 @@ def _check_flags():
                                   "num_instances") + _SCHEDULE_FLAGS)
   cli.check_unroll_flags(FLAGS.num_steps, FLAGS.unroll_length)
   cli.check_learning_rate_flag(FLAGS.learning_rate)
-  cli.check_problem_flag(FLAGS.problem)
+  for problem_name in _problem_names():
+    cli.check_problem_flag(problem_name)
+  if not 0 <= FLAGS.random_scaling < float("inf"):
+    raise cli.UsageError("--random_scaling must be at least 0, got {}."
+                         .format(FLAGS.random_scaling))
+  try:
+    training.check_curriculum(
+        FLAGS.num_steps, FLAGS.unroll_length,
+        cli.integers_flag(FLAGS.curriculum, "curriculum"))
+  except ValueError as e:
+    raise cli.UsageError("--curriculum: {}".format(e)) from None
   _net_config()  # Checks the net settings flags.
   if FLAGS.logdir is not None and importlib.util.find_spec(
       "tensorboard") is None:
@@ -170,8 +199,18 @@ def _net_config():
     if FLAGS[name].value is not None and not FLAGS[name].value > 0:
       raise cli.UsageError("--{} must be positive, got {}.".format(
           name, FLAGS[name].value))
-  net_config, _ = util.get_net_config(FLAGS.problem)
+  first, *others = _problem_names()
+  net_config, net_assignments = util.get_net_config(first)
+  for other in others:
+    if (util.get_net_config(other)[1] is not None or net_assignments is not
+        None or len(util.get_net_config(other)[0]) != len(net_config)):
+      raise cli.UsageError(
+          "--problem={}: a family's problems must all be trained by a "
+          "single net; {} and {} assign their variables to several."
+          .format(FLAGS.problem, first, other))
   try:
+    if FLAGS.net is not None:
+      net_config = util.with_net(net_config, FLAGS.net)
     return util.with_net_settings(net_config, FLAGS.log_and_sign_k,
                                   FLAGS.output_scale,
                                   FLAGS.zero_output_layer)
@@ -180,14 +219,42 @@ def _net_config():
                                                      e)) from None
 
 
+def _problem_names():
+  """The problems of --problem: one, or a family."""
+  return [name.strip() for name in FLAGS.problem.split(",")]
+
+
 def _run_config():
   """The flags of `_RUN_FLAGS`, with the LogAndSign k and output scale that
   the nets have (the problem's where the flags are not given), so that a run
   is resumed with the nets it trained even if the problem's defaults
   changed."""
   config = {name: FLAGS[name].value for name in _RUN_FLAGS}
+  config.update({name: FLAGS[name].value for name in _LATER_RUN_FLAGS
+                 if FLAGS[name].value != FLAGS[name].default})
   config.update(util.net_settings(_net_config()))
   return config
+
+
+def _problems():
+  """`(problem, evaluation_problem, net_assignments)` of `meta_train`: the
+  problem of --problem (a `{name: make_loss}` family for several), with
+  --random_scaling applied, and the problem the evaluations run (`None`:
+  the same)."""
+  names = _problem_names()
+  configs = {name: util.get_config(name, data_dir=FLAGS.data_dir)
+             for name in names}
+  plain = {name: config[0] for name, config in configs.items()}
+  if len(names) == 1:
+    plain = plain[names[0]]
+  net_assignments = configs[names[0]][2]
+  if not FLAGS.random_scaling:
+    return plain, None, net_assignments
+  scale = lambda make_loss: augmentation.random_scaling(make_loss,
+                                                        FLAGS.random_scaling)
+  scaled = (scale(plain) if len(names) == 1 else
+            {name: scale(make_loss) for name, make_loss in plain.items()})
+  return scaled, plain, net_assignments
 
 
 def _raise_keyboard_interrupt(signum, frame):
@@ -199,8 +266,7 @@ def main(argv):
   del argv  # Unused.
   _check_flags()
   strategy = _strategy()
-  problem, _, net_assignments = util.get_config(FLAGS.problem,
-                                                data_dir=FLAGS.data_dir)
+  problem, evaluation_problem, net_assignments = _problems()
   net_config = _net_config()
   signal.signal(signal.SIGTERM, _raise_keyboard_interrupt)
   try:
@@ -214,7 +280,8 @@ def main(argv):
             **{name: FLAGS[name].value for name in _SCHEDULE_FLAGS}),
         save_path=FLAGS.save_path, resume=FLAGS.resume,
         run_config=_run_config(), seed=FLAGS.seed, logdir=FLAGS.logdir,
-        strategy=strategy)
+        strategy=strategy, evaluation_problem=evaluation_problem,
+        curriculum=cli.integers_flag(FLAGS.curriculum, "curriculum"))
   except training.Stopped as e:
     sys.exit("train.py: stopped at epoch {}; checkpoint written{}.".format(
         e.epoch, ", continue with --resume" if FLAGS.save_path else ""))

@@ -16,12 +16,13 @@ through a `Progress` object and, optionally, TensorBoard scalars.
 """
 
 import collections
+import collections.abc
 import contextlib
 import json
 import math
 import os
 import time
-from typing import Any, Dict, Optional, Sequence, Tuple
+from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 from absl import logging
 import numpy as np
@@ -175,25 +176,31 @@ def check_save_path(save_path: str, resume: bool,
 
 class _State:
   """What a checkpoint holds besides the nets and their Adam state: the
-  epoch and the best evaluation so far."""
+  epoch, the best evaluation so far and, with a curriculum, its stage."""
 
   def __init__(self, optimizer: meta.MetaOptimizer,
-               save_path: Optional[str], writes: bool = True):
+               save_path: Optional[str], writes: bool = True,
+               curriculum: bool = False):
     """Creates the state, and a manager of the checkpoints under
     `save_path` if given, which `save` writes only if `writes` (on the
-    chief worker of a cluster; every worker reads them)."""
+    chief worker of a cluster; every worker reads them). The stage of the
+    curriculum is checkpointed only if `curriculum` (so that checkpoints of
+    runs without one keep the layout they always had)."""
     self._writes = writes
     self.epoch = tf.Variable(0, dtype=tf.int64, name="epoch")
     self.best_evaluation = tf.Variable(np.inf, dtype=tf.float64,
                                        name="best_evaluation")
     self.best_epoch = tf.Variable(-1, dtype=tf.int64, name="best_epoch")
+    self.stage = tf.Variable(0, dtype=tf.int64, name="curriculum_stage")
     self._manager = None
     if save_path is not None:
-      checkpoint = tf.train.Checkpoint(
-          epoch=self.epoch, best_evaluation=self.best_evaluation,
-          best_epoch=self.best_epoch, **optimizer.checkpoint_items())
+      items = dict(epoch=self.epoch, best_evaluation=self.best_evaluation,
+                   best_epoch=self.best_epoch, **optimizer.checkpoint_items())
+      if curriculum:
+        items["curriculum_stage"] = self.stage
       self._manager = tf.train.CheckpointManager(
-          checkpoint, os.path.join(save_path, CHECKPOINT_FOLDER),
+          tf.train.Checkpoint(**items),
+          os.path.join(save_path, CHECKPOINT_FOLDER),
           max_to_keep=CHECKPOINTS_KEPT)
 
   def save(self):
@@ -233,17 +240,43 @@ class _State:
 class _Run:
   """The loop of `meta_train`."""
 
-  def __init__(self, optimizer, ops, state, num_unrolls, schedule, save_path,
-               summary_writer, progress):
+  def __init__(self, optimizer, steps, evaluations, state, unroll_length,
+               stage_num_steps, schedule, save_path, summary_writer,
+               progress):
+    """Creates the loop.
+
+    Args:
+      optimizer: The `MetaOptimizer`.
+      steps: The `MetaStep` of each training problem; epoch `e` (from 0)
+          trains on `steps[e % len(steps)]`.
+      evaluations: `[(name, MetaLoss or MetaStep)]`: the problems the
+          evaluations run (`name` is `None` for a single problem).
+      state: The `_State`.
+      unroll_length: Steps per unroll.
+      stage_num_steps: The epoch's `num_steps` at each stage of the
+          curriculum (one stage without a curriculum).
+      schedule: The `Schedule`.
+      save_path: Folder to save the optimizer in, or `None`.
+      summary_writer: TensorBoard writer, or `None`.
+      progress: The `Progress`.
+    """
     self._optimizer = optimizer
-    self._ops = ops
+    self._steps = steps
+    self._evaluations = evaluations
     self._state = state
-    self._num_unrolls = num_unrolls
+    self._unroll_length = unroll_length
+    self._stage_num_steps = stage_num_steps
     self._schedule = schedule
     self._save_path = save_path
     self._summary_writer = summary_writer
     self._progress = progress
     self._stalled_in_a_row = 0
+
+  @property
+  def _num_unrolls(self) -> int:
+    """Unrolls per epoch at the curriculum's current stage."""
+    stage = int(self._state.stage.numpy())
+    return self._stage_num_steps[stage] // self._unroll_length
 
   def _scalars(self, epoch: int, values: Dict[str, float]):
     """Writes `{tag: value}` as TensorBoard scalars of `epoch`, if logging."""
@@ -256,29 +289,62 @@ class _Run:
     self._optimizer.save(self._save_path)
     self._progress.saved(self._save_path)
 
-  def _evaluate(self, epoch: int) -> Tuple[float, float]:
-    """Runs the evaluation epochs; returns the sums of their final losses
-    and of their losses at the initial values."""
+  def _evaluate_problem(self, name: Optional[str],
+                        ops) -> Tuple[float, float]:
+    """Runs the evaluation epochs of one problem; prints their statistics
+    and returns the sums of their final losses and of their losses at the
+    initial values."""
     total_cost = total_time = total_initial = 0
 
     def reset():
       nonlocal total_initial
-      self._ops.reset()
-      total_initial += float(self._ops.fx.numpy())  # The initial loss.
+      ops.reset()
+      total_initial += float(ops.fx.numpy())  # The initial loss.
 
     for _ in range(self._schedule.evaluation_epochs):
-      epoch_time, cost = util.run_epoch(self._ops.fx, [self._ops.update],
-                                        reset, self._num_unrolls)
+      epoch_time, cost = util.run_epoch(ops.fx, [ops.update], reset,
+                                        self._num_unrolls)
       total_time += epoch_time
       total_cost += cost
-    self._progress.statistics("EVALUATION", total_cost, total_time,
-                              self._schedule.evaluation_epochs)
-    if math.isfinite(total_cost):
+    self._progress.statistics(
+        "EVALUATION" if name is None else "EVALUATION " + name, total_cost,
+        total_time, self._schedule.evaluation_epochs)
+    return total_cost, total_initial
+
+  def _evaluate(self, epoch: int) -> Tuple[float, float]:
+    """Runs the evaluation epochs of every evaluation problem.
+
+    Returns:
+      `(evaluation, initial)`: for a single problem, the sums of its final
+      losses and of its losses at the initial values; for a family, the sum
+      over its problems of their summed final losses divided by their summed
+      initial losses, and the number of problems (so that losses of other
+      scales weigh alike).
+    """
+    results = [self._evaluate_problem(name, ops)
+               for name, ops in self._evaluations]
+    if len(results) == 1:
+      evaluation, initial = results[0]
+    else:
+      evaluation = sum(cost / initial for cost, initial in results)
+      initial = len(results)
+    if math.isfinite(evaluation):
       self._scalars(epoch, {"evaluation/log_mean_final_error":
                                 util.log_mean_error(
-                                    total_cost,
-                                    self._schedule.evaluation_epochs)})
-    return total_cost, total_initial
+                                    evaluation,
+                                    self._schedule.evaluation_epochs
+                                    if len(results) == 1 else initial)})
+    return evaluation, initial
+
+  def _next_stage(self, epoch: int):
+    """Moves the curriculum to its next stage, whose evaluations start a
+    new best."""
+    stage = int(self._state.stage.numpy()) + 1
+    self._state.stage.assign(stage)
+    self._state.best_evaluation.assign(np.inf)
+    logging.info("Epoch %d: the evaluation did not improve; the curriculum "
+                 "moves to stage %d, num_steps=%d.", epoch, stage,
+                 self._stage_num_steps[stage])
 
   def _watch_for_stall(self, epoch: int, evaluation: float,
                        initial: float):
@@ -307,8 +373,9 @@ class _Run:
     for e in range(start_epoch, schedule.num_epochs):
       epoch = e + 1
       skipped = self._optimizer.skipped_steps
-      epoch_time, cost = util.run_epoch(self._ops.fx, [self._ops.step],
-                                        self._ops.reset, self._num_unrolls)
+      ops = self._steps[e % len(self._steps)]
+      epoch_time, cost = util.run_epoch(ops.fx, [ops.step], ops.reset,
+                                        self._num_unrolls)
       total_time += epoch_time
       if math.isfinite(cost):
         total_cost += cost
@@ -344,22 +411,64 @@ class _Run:
                                                     finite_epochs)})
         total_time = total_cost = finite_epochs = 0
 
-      improved = False
+      improved = advanced = False
       if epoch % schedule.evaluation_period == 0:
         evaluation, initial = self._evaluate(epoch)
         self._watch_for_stall(epoch, evaluation, initial)
-        if self._save_path is not None and evaluation < float(
-            self._state.best_evaluation.numpy()):
+        better = evaluation < float(self._state.best_evaluation.numpy())
+        if better and (self._save_path is not None or
+                       len(self._stage_num_steps) > 1):
           self._state.best_evaluation.assign(evaluation)
           self._state.best_epoch.assign(epoch)
-          improved = True
+          improved = self._save_path is not None
+        elif (not better and int(self._state.stage.numpy()) <
+              len(self._stage_num_steps) - 1):
+          self._next_stage(epoch)
+          advanced = True
 
       # The checkpoint first, so that a run killed between the two writes
       # re-exports the improved nets when it resumes.
-      if improved or epoch % schedule.checkpoint_period == 0:
+      if improved or advanced or epoch % schedule.checkpoint_period == 0:
         self._state.save()
       if improved:
         self.save_optimizer()
+
+
+def check_curriculum(num_steps: int, unroll_length: int,
+                     curriculum: Sequence[int] = ()) -> List[int]:
+  """The `num_steps` of every stage of a curriculum, checked.
+
+  Args:
+    num_steps: Steps per epoch of the first stage.
+    unroll_length: Steps per unroll.
+    curriculum: Steps per epoch of the later stages.
+
+  Returns:
+    `[num_steps] + list(curriculum)`.
+
+  Raises:
+    ValueError: Unless every stage's steps are a positive multiple of
+        `unroll_length` and the stages increase.
+  """
+  stages = [num_steps] + [int(n) for n in curriculum]
+  for steps in stages:
+    if steps < 1 or steps % unroll_length:
+      raise ValueError("num_steps ({}) must be a multiple of unroll_length "
+                       "({}).".format(steps, unroll_length))
+  if any(later <= earlier for earlier, later in zip(stages, stages[1:])):
+    raise ValueError("The curriculum's num_steps must increase from "
+                     "num_steps={}, got {}.".format(num_steps, stages[1:]))
+  return stages
+
+
+def _family(problem) -> Dict[Optional[str], Any]:
+  """`{name: make_loss}` of a family, or `{None: make_loss}` of a single
+  problem."""
+  if isinstance(problem, collections.abc.Mapping):
+    if not problem:
+      raise ValueError("A family of problems needs at least one problem.")
+    return dict(problem)
+  return {None: problem}
 
 
 def meta_train(problem, net_config: Dict[str, Any],
@@ -373,14 +482,20 @@ def meta_train(problem, net_config: Dict[str, Any],
                run_config: Optional[Dict[str, Any]] = None,
                seed: Optional[int] = None, logdir: Optional[str] = None,
                progress: Optional[Progress] = None,
-               strategy: Optional[tf.distribute.Strategy] = None) -> Result:
-  """Meta-trains optimizer nets on a problem.
+               strategy: Optional[tf.distribute.Strategy] = None,
+               evaluation_problem=None,
+               curriculum: Sequence[int] = ()) -> Result:
+  """Meta-trains optimizer nets on a problem, or on a family of problems.
 
   Args:
-    problem: The `make_loss` callable (e.g. from `util.get_config`).
+    problem: The `make_loss` callable (e.g. from `util.get_config`), or a
+        family: `{name: make_loss}`, at least one, all trained by the same
+        nets (see `MetaOptimizer.meta_minimize_family`). Epoch `e` (from 1)
+        trains on the family's problem `(e - 1) % len(problem)`, in order.
     net_config: `MetaOptimizer` keyword arguments.
     net_assignments: As `MetaOptimizer.meta_minimize` takes them.
     num_steps: Optimization steps per epoch; a multiple of `unroll_length`.
+        With a `curriculum`, those of its first stage.
     unroll_length: Steps per unroll (per meta-gradient).
     learning_rate: Adam learning rate of the nets.
     second_derivatives: Whether the meta-gradient flows through the
@@ -413,6 +528,20 @@ def meta_train(problem, net_config: Dict[str, Any],
         the chief writes there (the optimizer, checkpoints, `run.json`,
         TensorBoard scalars), and every worker resumes from it. The other
         workers fold their index into `seed`.
+    evaluation_problem: What the evaluations run, on instances of their
+        own: a `make_loss` or a `{name: make_loss}` family, as `problem`
+        (e.g. the problems without the task augmentation that `problem`
+        has). By default the evaluations run `problem` itself. Each problem
+        of a family is evaluated for `schedule.evaluation_epochs` epochs; the
+        family's evaluation, which picks the optimizer kept, is the sum over
+        its problems of their final losses relative to their initial ones.
+    curriculum: The `num_steps` of the curriculum's later stages, increasing
+        multiples of `unroll_length` (empty: no curriculum). The run starts
+        at `num_steps`; at the first evaluation that does not improve on
+        the best of its stage, it moves to the next stage, whose epochs and
+        evaluations are that many steps long, and whose first evaluation
+        starts a new best: the optimizer kept is the best of the last stage
+        reached. The checkpoints hold the stage, so `resume` continues it.
 
   Returns:
     `Result(optimizer, epoch, best_epoch, best_evaluation)`: the
@@ -428,9 +557,8 @@ def meta_train(problem, net_config: Dict[str, Any],
     Stopped: On `KeyboardInterrupt` (Ctrl-C, or SIGTERM where the caller
         turns it into one), after writing a checkpoint.
   """
-  if num_steps % unroll_length:
-    raise ValueError("num_steps ({}) must be a multiple of unroll_length ({})."
-                     .format(num_steps, unroll_length))
+  stage_num_steps = check_curriculum(num_steps, unroll_length, curriculum)
+  training_problems = _family(problem)
   is_chief = strategy is None or strategy.extended.should_checkpoint
   if save_path is not None and (is_chief or resume):
     check_save_path(save_path, resume, run_config)
@@ -441,17 +569,27 @@ def meta_train(problem, net_config: Dict[str, Any],
     logging.info("Data: %s", problem.data_source)
   with strategy.scope() if strategy else contextlib.nullcontext():
     optimizer = meta.MetaOptimizer(**net_config)
-    ops = optimizer.meta_minimize(
-        problem, unroll_length, learning_rate=learning_rate,
-        net_assignments=net_assignments,
-        second_derivatives=second_derivatives, num_instances=num_instances,
-        rematerialize=rematerialize)
-  state = _State(optimizer, save_path, writes=is_chief)
+    unroll_options = dict(net_assignments=net_assignments,
+                          second_derivatives=second_derivatives,
+                          num_instances=num_instances,
+                          rematerialize=rematerialize)
+    steps = optimizer.meta_minimize_family(
+        list(training_problems.values()), unroll_length,
+        learning_rate=learning_rate, **unroll_options)
+    if evaluation_problem is None:
+      evaluations = list(zip(training_problems, steps))
+    else:
+      evaluations = [
+          (name, optimizer.meta_loss(make_loss, unroll_length,
+                                     **unroll_options))
+          for name, make_loss in _family(evaluation_problem).items()]
+  state = _State(optimizer, save_path, writes=is_chief,
+                 curriculum=len(stage_num_steps) > 1)
   summary_writer = (tf.summary.create_file_writer(logdir)
                     if logdir and is_chief else None)
-  run = _Run(optimizer, ops, state, num_steps // unroll_length, schedule,
-             save_path if is_chief else None, summary_writer,
-             progress or Progress())
+  run = _Run(optimizer, steps, evaluations, state, unroll_length,
+             stage_num_steps, schedule, save_path if is_chief else None,
+             summary_writer, progress or Progress())
 
   if resume:
     newest = state.restore()

@@ -157,6 +157,42 @@ def with_net_settings(net_config: Dict[str, Dict[str, Any]],
   return net_config
 
 
+def with_net(net_config: Dict[str, Dict[str, Any]],
+             net: str) -> Dict[str, Dict[str, Any]]:
+  """A copy of `net_config` whose learned nets are `net`s.
+
+  Args:
+    net_config: `{net key: networks.factory arguments}`.
+    net: The `networks.factory` name of a learned network (e.g.
+        `"RNNprop"`). Every learned net of `net_config` becomes one, with
+        that class's default options and the net's own `net_path`; a net
+        that starts with a zero output layer (`ZERO_OUTPUT_LAYER`) keeps it.
+        The hand-written nets are unchanged.
+
+  Returns:
+    The changed configuration.
+
+  Raises:
+    ValueError: If `net` is not a learned network, or no net is learned.
+  """
+  if net not in networks.LEARNED_NETWORKS:
+    raise ValueError("net: {!r} is not a learned network; learned networks: "
+                     "{}.".format(net, ", ".join(networks.LEARNED_NETWORKS)))
+  net_config = copy.deepcopy(net_config)
+  learned = [config for config in net_config.values()
+             if networks.is_learned(config["net"])]
+  if not learned:
+    raise ValueError("net: none of the nets ({}) is learned.".format(
+        ", ".join(net_config)))
+  for config in learned:
+    zero_output_layer = (config["net_options"].get("initializer") ==
+                         ZERO_OUTPUT_LAYER)
+    config["net"] = net
+    config["net_options"] = ({"initializer": copy.deepcopy(ZERO_OUTPUT_LAYER)}
+                             if zero_output_layer else {})
+  return net_config
+
+
 def net_settings(net_config: Dict[str, Dict[str, Any]]
                  ) -> Dict[str, Optional[float]]:
   """The settings of the learned nets that `with_net_settings` changes.

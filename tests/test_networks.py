@@ -27,6 +27,9 @@ NETS = {
         lambda **kw: networks.KernelDeepLSTM(layers=(1,),
                                              kernel_shape=KERNEL_SHAPE, **kw),
         KERNEL_SHAPE + [2, 2], 5),
+    # The input layer's w and b, one LSTM's three, the output layer's two.
+    "RNNprop": (lambda **kw: networks.RNNprop(layers=(1,), **kw), [10, 5],
+                7),
     "Sgd": (lambda **kw: networks.Sgd(**kw), [10, 5], 0),
     "Adam": (lambda **kw: networks.Adam(**kw), [10, 5], 0),
     "RMSprop": (lambda **kw: networks.RMSprop(**kw), [10, 5], 0),
@@ -343,6 +346,9 @@ def test_saved_file_is_an_npz_archive_without_pickle(tmp_path):
                                                        "max_value": 1.0}}),
     ("StandardDeepLSTM", {"output_size": 4, "layers": (2,)}),
     ("KernelDeepLSTM", {"kernel_shape": (2, 3), "layers": (2,)}),
+    ("RNNprop", {"layers": (2,), "input_size": 3, "beta1": 0.9,
+                 "beta2": 0.99, "epsilon": 1e-6, "momentum_decays": (0.5,),
+                 "scale": 0.2}),
     ("Sgd", {"learning_rate": 0.5}),
     ("Adam", {"learning_rate": 0.2, "beta1": 0.8, "beta2": 0.9,
               "epsilon": 1e-6}),
@@ -351,7 +357,7 @@ def test_saved_file_is_an_npz_archive_without_pickle(tmp_path):
 ])
 def test_every_network_describes_itself(net, net_options):
   network = networks.factory(net, dict(net_options, initializer="zeros")
-                             if "LSTM" in net else net_options)
+                             if networks.is_learned(net) else net_options)
   description = networks.describe(network)
   assert description["net"] == net
   for key, value in net_options.items():

@@ -187,6 +187,16 @@ TRAIN_BAD_INPUTS = [
     pytest.param(["--learning_rate=-1"], "--learning_rate must be positive",
                  marks=pytest.mark.slow),
     (["--learning_rate=nan"], "--learning_rate must be positive"),
+    (["--net=Adam"], "'Adam' is not a learned network"),
+    pytest.param(["--random_scaling=-1"],
+                 "--random_scaling must be at least 0",
+                 marks=pytest.mark.slow),
+    (["--curriculum=30"],
+     "--curriculum: num_steps (30) must be a multiple of unroll_length (20)"),
+    pytest.param(["--curriculum=100"], "must increase",
+                 marks=pytest.mark.slow),
+    (["--problem=simple,simple-multi"],
+     "a family's problems must all be trained by a single net"),
 ]
 
 
@@ -196,6 +206,29 @@ def test_train_bad_input(tmp_path, args, message):
   result = run("train.py", "--save_path=" + str(save_path), *args)
   assert_one_line_error(result, "train.py", message)
   assert not save_path.exists()
+
+
+def test_train_a_family_with_rnnprop_scaling_and_a_curriculum(tmp_path):
+  save_path = str(tmp_path / "run")
+  result = run("train.py", "--problem=simple,quadratic", "--net=RNNprop",
+               "--random_scaling=1", "--curriculum=40", "--num_steps=20",
+               "--unroll_length=4", "--num_epochs=4", "--log_period=2",
+               "--evaluation_period=2", "--evaluation_epochs=1",
+               "--save_path=" + save_path, "--seed=0")
+  assert result.returncode == 0, result.stderr
+  assert "EVALUATION simple" in result.stdout
+  assert "EVALUATION quadratic" in result.stdout
+  with open(os.path.join(save_path, "run.json")) as f:
+    config = json.load(f)
+  assert config["problem"] == "simple,quadratic"
+  assert (config["net"], config["random_scaling"], config["curriculum"]) == (
+      "RNNprop", 1.0, ["40"])
+  network = networks.from_file(os.path.join(save_path, "cw.l2l"))
+  assert isinstance(network, networks.RNNprop)
+  result = run("evaluate.py", "--problem=quadratic", "--optimizer=L2L",
+               "--path=" + save_path, "--num_epochs=1", "--num_steps=20")
+  assert result.returncode == 0, result.stderr
+  assert np.isfinite(log_mean_final_errors(result.stdout)).all()
 
 
 def test_train_resume_without_save_path():

@@ -157,3 +157,88 @@ def test_a_run_that_optimizes_is_not_warned_of(caplog):
         {"sgd": {"net": "Sgd", "net_options": {"learning_rate": 0.1}}},
         num_steps=4, unroll_length=2, schedule=schedule, progress=Recorder())
   assert not _stall_warnings(caplog)
+
+
+def _sgd_nets():
+  """A net without weights: every run of it is the same deterministic
+  optimization, so that evaluations repeat exactly."""
+  return {"cw": {"net": "Sgd", "net_options": {"learning_rate": 0.1}}}
+
+
+def test_a_family_run_trains_every_problem_and_evaluates_each():
+  tf.random.set_seed(0)
+  quadratic, net_config, _ = util.get_config("quadratic")
+  simple, _, _ = util.get_config("simple")
+  progress = Recorder()
+  result = training.meta_train(
+      {"quadratic": quadratic, "simple": simple}, net_config, num_steps=4,
+      unroll_length=2, schedule=SCHEDULE, progress=progress)
+  headers = [e[1] for e in progress.events if e[0] == "statistics"]
+  assert headers == ["Epoch 2/4", "EVALUATION quadratic", "EVALUATION simple",
+                     "Epoch 4/4", "EVALUATION quadratic", "EVALUATION simple"]
+  # Epochs alternate between the problems: the simple problem's x starts at
+  # 1, so its epochs end at losses of the net's scale, far from the
+  # quadratic's.
+  losses = [e[2] for e in progress.events if e[0] == "epoch"]
+  assert len(losses) == 4 and all(np.isfinite(losses))
+  assert result.optimizer.skipped_steps == 0
+
+
+def test_family_evaluation_weighs_problems_by_their_initial_losses(
+    tmp_path):
+  simple, _, _ = util.get_config("simple")
+  multi = util.get_config("simple-multi")[0]
+  result = training.meta_train(
+      {"simple": simple, "multi": multi}, _sgd_nets(), num_steps=2,
+      unroll_length=2, schedule=SCHEDULE, save_path=str(tmp_path / "run"))
+  # SGD at 0.1 multiplies every coordinate by 0.8 per step: each problem's
+  # final loss is 0.8^4 times its initial one.
+  np.testing.assert_allclose(result.best_evaluation, 2 * 0.8 ** 4,
+                             rtol=1e-5)
+
+
+def test_meta_minimize_family_shares_one_meta_adam():
+  simple, net_config, _ = util.get_config("simple")
+  optimizer = training.meta.MetaOptimizer(**net_config)
+  with pytest.raises(ValueError, match="at least one problem"):
+    optimizer.meta_minimize_family([], 2)
+  steps = optimizer.meta_minimize_family([simple, simple], 2)
+  for step in steps:
+    step.reset()
+    step.step()
+  # Both problems' steps went to the one Adam that checkpoints hold.
+  assert float(optimizer.checkpoint_items()["meta_adam"].t.numpy()) == 2
+
+
+def test_a_curriculum_moves_on_when_the_evaluation_stalls_and_resumes(
+    tmp_path):
+  simple, _, _ = util.get_config("simple")
+  save_path = str(tmp_path / "run")
+  schedule = SCHEDULE._replace(num_epochs=2, evaluation_period=1,
+                               log_period=1, checkpoint_period=1)
+
+  def run(num_epochs, resume):
+    progress = Recorder()
+    training.meta_train(
+        simple, _sgd_nets(), num_steps=2, unroll_length=2,
+        schedule=schedule._replace(num_epochs=num_epochs),
+        save_path=save_path, resume=resume, run_config={}, progress=progress,
+        curriculum=(4, 8))
+    return [e[2] for e in progress.events if e[0] == "epoch"]
+
+  # x = 0.8^steps: the first evaluation sets the best, the second repeats
+  # it, so the run moves to the stage of 4 steps.
+  np.testing.assert_allclose(run(2, resume=False), [0.8 ** 4] * 2,
+                             rtol=1e-5)
+  # Resumed, it continues at 4 steps, then moves to 8 after a second
+  # evaluation of the stage that does not improve on its first.
+  np.testing.assert_allclose(run(5, resume=True),
+                             [0.8 ** 8, 0.8 ** 8, 0.8 ** 16], rtol=1e-4)
+
+
+def test_check_curriculum():
+  assert training.check_curriculum(20, 10, (40, 100)) == [20, 40, 100]
+  with pytest.raises(ValueError, match="must be a multiple of unroll_length"):
+    training.check_curriculum(20, 10, (45,))
+  with pytest.raises(ValueError, match="must increase"):
+    training.check_curriculum(20, 10, (20,))

@@ -244,3 +244,23 @@ def test_print_stats(capsys):
   util.print_stats("Epoch 10", total_error=1.0, total_time=5.0, n=10)
   assert capsys.readouterr().out == (
       "Epoch 10\nLog Mean Final Error: -1.00\nMean epoch time: 0.50 s\n")
+
+
+def test_with_net_replaces_the_learned_nets_and_keeps_a_zero_output_layer():
+  net_config, _ = util.get_net_config("mnist")
+  replaced = util.with_net(net_config, "RNNprop")
+  assert replaced["cw"]["net"] == "RNNprop"
+  assert replaced["cw"]["net_options"] == {
+      "initializer": util.ZERO_OUTPUT_LAYER}
+  assert net_config["cw"]["net"] == "CoordinateWiseDeepLSTM"  # A copy.
+  quadratic = util.with_net(util.get_net_config("quadratic")[0], "RNNprop")
+  assert quadratic["cw"]["net_options"] == {}
+  multi = util.with_net(util.get_net_config("simple-multi")[0], "RNNprop")
+  assert (multi["cw"]["net"], multi["adam"]["net"]) == ("RNNprop", "Adam")
+  with pytest.raises(ValueError, match="not a learned network"):
+    util.with_net(net_config, "Adam")
+  with pytest.raises(ValueError, match="none of the nets"):
+    util.with_net({"sgd": {"net": "Sgd", "net_options": {}}}, "RNNprop")
+  # The settings flags apply on top.
+  assert util.net_settings(util.with_net_settings(
+      replaced, output_scale=0.05))["output_scale"] == 0.05
