@@ -2,7 +2,7 @@
 # Licensed under the Apache License, Version 2.0 (see LICENSE).
 """A trained optimizer net as an optimizer of Keras models and Sonnet modules.
 
-    opt = optimizers.L2L("./mnist")  # A keras.optimizers.Optimizer.
+    opt = optimizers.L2L()  # pretrained/general, a keras.optimizers.Optimizer.
     model.compile(optimizer=opt, loss=...)
     model.fit(...)
 
@@ -10,8 +10,9 @@
     opt.apply(gradients, parameters)
 
 `path` is a folder written by `train.py` (or `meta.MetaOptimizer.save`),
-which holds one `<net key>.l2l` file per net, or one `.l2l` file. Only a
-coordinatewise net (`networks.CoordinateWiseDeepLSTM`, or a hand-written
+which holds one `<net key>.l2l` file per net, or one `.l2l` file; without
+one, the shipped `pretrained/general`. Only a coordinatewise net
+(`networks.CoordinateWiseDeepLSTM`, `networks.RNNprop`, or a hand-written
 one) can optimize variables of any shape. Every optimized variable has its
 own RNN state; at each step the net maps the variable's gradient and state to
 an update, which `learning_rate` multiplies and which is added to the
@@ -30,6 +31,10 @@ import errors
 import networks
 
 _SUFFIX = ".l2l"
+# The optimizer that `L2L()` and `SonnetL2L()` use without a path: the
+# shipped RNNprop optimizer meta-trained for other models than its own.
+DEFAULT_PATH = os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                            "pretrained", "general")
 # Keys of the net's weights in a `.keras` file: "network.<module>.<variable>"
 # (a "/" in a key would make a nested HDF5 group, which Keras cannot load).
 _WEIGHT_KEY_PREFIX = "network."
@@ -127,7 +132,8 @@ def _load_network(path: str, net: Optional[str],
     raise ValueError(
         "{} is not a coordinatewise net: it is fixed to one input size or "
         "kernel shape, so it cannot optimize variables of any shape; train a "
-        "CoordinateWiseDeepLSTM.".format(type(network).__name__))
+        "CoordinateWiseDeepLSTM or an RNNprop.".format(
+            type(network).__name__))
   with tf.init_scope():
     gradient = tf.zeros([1])
     network(gradient, network.initial_state_for_inputs(gradient))
@@ -176,14 +182,14 @@ class L2L(keras.optimizers.Optimizer):
   states too.
   """
 
-  def __init__(self, path: str, net: Optional[str] = None,
+  def __init__(self, path: Optional[str] = None, net: Optional[str] = None,
                learning_rate: Any = 1.0, name: str = "l2l",
                network: Optional[Dict[str, Any]] = None, **kwargs):
     """Creates an `L2L` optimizer.
 
     Args:
       path: A folder written by `train.py` (`<net key>.l2l` files), or a
-          `.l2l` file.
+          `.l2l` file; by default `DEFAULT_PATH`, `pretrained/general`.
       net: The net key, needed when the folder holds several nets.
       learning_rate: Factor on the net's update (1.0: as trained); a float,
           a schedule or a callable, as for any Keras optimizer.
@@ -200,9 +206,9 @@ class L2L(keras.optimizers.Optimizer):
           for a file that does not describe its net.
     """
     super().__init__(learning_rate=learning_rate, name=name, **kwargs)
-    self._path = path
+    self._path = path or DEFAULT_PATH
     self._net_key = net
-    self._network = _load_network(path, net, network)
+    self._network = _load_network(self._path, net, network)
     self._states = []
 
   def build(self, var_list):
@@ -286,13 +292,13 @@ class SonnetL2L(snt.Optimizer):
         (float32).
   """
 
-  def __init__(self, path: str, net: Optional[str] = None,
+  def __init__(self, path: Optional[str] = None, net: Optional[str] = None,
                learning_rate: Any = 1.0, name: Optional[str] = None):
     """Creates a `SonnetL2L` optimizer.
 
     Args:
       path: A folder written by `train.py` (`<net key>.l2l` files), or a
-          `.l2l` file.
+          `.l2l` file; by default `DEFAULT_PATH`, `pretrained/general`.
       net: The net key, needed when the folder holds several nets.
       learning_rate: Factor on the net's update (1.0: as trained), a float or
           a `tf.Variable`.
@@ -305,7 +311,7 @@ class SonnetL2L(snt.Optimizer):
     """
     super().__init__(name=name)
     self.learning_rate = learning_rate
-    self.network = _load_network(path, net)
+    self.network = _load_network(path or DEFAULT_PATH, net)
     self.states = []
 
   @snt.once

@@ -285,7 +285,7 @@ _KERAS_BATCH_SIZE = 32
 # The image classifiers: problem name -> (network, data set, batch size).
 # The paper's MNIST MLPs first; then a small convnet and a LeNet-style net on
 # MNIST, a logistic regression and an MLP on the 8x8 digits (the
-# generalization tasks). Each is also registered as `<name>-glorot`, with
+# generalization tasks); the paper's MLP with tanh units. Each is also registered as `<name>-glorot`, with
 # the initialization of Keras's layers (Glorot-uniform weights, zero biases)
 # instead of the original's N(0, 0.01).
 _CLASSIFIERS = {
@@ -307,6 +307,9 @@ _CLASSIFIERS = {
     "digits-logistic": (_Classifier(), "digits", _KERAS_BATCH_SIZE),
     "digits-mlp": (_Classifier(hidden=(32,), activation="relu"), "digits",
                    _KERAS_BATCH_SIZE),
+    # A training task of the families of meta-training, not in the suite.
+    "mnist-tanh": (_Classifier(hidden=(20,), activation="tanh"), "mnist",
+                   128),
 }
 # The suffix of the problems with Keras's initialization.
 GLOROT_SUFFIX = "-glorot"

@@ -199,9 +199,10 @@ def test_problem_names():
   assert util.PROBLEM_NAMES == DATA_FREE_PROBLEMS + [
       "mnist", "mnist-wider", "mnist-deeper", "mnist-relu", "cifar",
       "cifar-multi", "cifar5", "cifar2", "mnist-conv", "mnist-lenet",
-      "digits-logistic", "digits-mlp", "mnist-glorot", "mnist-wider-glorot",
-      "mnist-deeper-glorot", "mnist-relu-glorot", "mnist-conv-glorot",
-      "mnist-lenet-glorot", "digits-logistic-glorot", "digits-mlp-glorot"]
+      "digits-logistic", "digits-mlp", "mnist-tanh", "mnist-glorot",
+      "mnist-wider-glorot", "mnist-deeper-glorot", "mnist-relu-glorot",
+      "mnist-conv-glorot", "mnist-lenet-glorot", "digits-logistic-glorot",
+      "digits-mlp-glorot", "mnist-tanh-glorot"]
 
 
 def test_get_config_unknown_problem():
