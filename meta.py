@@ -499,7 +499,7 @@ class MetaOptimizer:
             for unrolled, jit_compile, strategy in built]
 
   def _new_meta_adam(self, net_variables: Sequence[tf.Variable],
-                     learning_rate: float) -> "_RecordingMetaAdam":
+                     learning_rate: float) -> _RecordingMetaAdam:
     """Creates the Adam training `net_variables`, which `skipped_steps`,
     `meta_gradient_norms` and `checkpoint_items` report on from now on."""
     self._meta_adam = _MetaAdam(net_variables, learning_rate)

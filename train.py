@@ -202,8 +202,9 @@ def _net_config():
   first, *others = _problem_names()
   net_config, net_assignments = util.get_net_config(first)
   for other in others:
-    if (util.get_net_config(other)[1] is not None or net_assignments is not
-        None or len(util.get_net_config(other)[0]) != len(net_config)):
+    other_config, other_assignments = util.get_net_config(other)
+    if (net_assignments is not None or other_assignments is not None or
+        len(other_config) != len(net_config)):
       raise cli.UsageError(
           "--problem={}: a family's problems must all be trained by a "
           "single net; {} and {} assign their variables to several."
@@ -244,17 +245,19 @@ def _problems():
   names = _problem_names()
   configs = {name: util.get_config(name, data_dir=FLAGS.data_dir)
              for name in names}
-  plain = {name: config[0] for name, config in configs.items()}
-  if len(names) == 1:
-    plain = plain[names[0]]
   net_assignments = configs[names[0]][2]
+  plain = {name: config[0] for name, config in configs.items()}
   if not FLAGS.random_scaling:
-    return plain, None, net_assignments
-  scale = lambda make_loss: augmentation.random_scaling(make_loss,
-                                                        FLAGS.random_scaling)
-  scaled = (scale(plain) if len(names) == 1 else
-            {name: scale(make_loss) for name, make_loss in plain.items()})
-  return scaled, plain, net_assignments
+    return _one_or_family(plain), None, net_assignments
+  scaled = {name: augmentation.random_scaling(make_loss, FLAGS.random_scaling)
+            for name, make_loss in plain.items()}
+  return _one_or_family(scaled), _one_or_family(plain), net_assignments
+
+
+def _one_or_family(family):
+  """The only `make_loss` of a family of one (`meta_train` prints its
+  evaluations as the original did), or the `{name: make_loss}` family."""
+  return next(iter(family.values())) if len(family) == 1 else family
 
 
 def _raise_keyboard_interrupt(signum, frame):

@@ -14,6 +14,7 @@ import meta
 import networks
 import optimizers
 import problems
+import test_networks
 import update_rules
 
 GRADIENTS = [np.array([0.5, -2.0, 1e-3, 0.0], np.float32),
@@ -63,15 +64,6 @@ def test_first_features_are_the_gradient_signs():
   np.testing.assert_allclose(features.numpy(), [[1, 1], [-1, -1]], rtol=1e-4)
 
 
-def unroll(net, gradients):
-  state = net.initial_state_for_inputs(gradients[0])
-  updates = []
-  for g in gradients:
-    update, state = net(g, state)
-    updates.append(update.numpy())
-  return np.array(updates)
-
-
 def random_rnnprop(**options):
   tf.random.set_seed(3)
   return networks.RNNprop(initializer="random_normal", **options)
@@ -80,10 +72,11 @@ def random_rnnprop(**options):
 def test_updates_do_not_depend_on_the_gradients_scale():
   net = random_rnnprop(epsilon=1e-16, momentum_decays=(0.9,))
   gradients = [tf.random.normal([6]) for _ in range(5)]
-  updates = unroll(net, gradients)
+  updates = test_networks.unroll(net, gradients)
   for factor in (1e-3, 1e3):
     np.testing.assert_allclose(
-        unroll(net, [factor * g for g in gradients]), updates, rtol=1e-4,
+        test_networks.unroll(net, [factor * g for g in gradients]), updates,
+        rtol=1e-4,
         atol=1e-6)
   assert np.abs(updates).max() > 1e-3  # Not trivially zero.
 
@@ -91,28 +84,31 @@ def test_updates_do_not_depend_on_the_gradients_scale():
 def test_updates_are_bounded_by_the_scale():
   net = networks.RNNprop(scale=0.05, initializer={
       "linear": {"w": snt.initializers.Constant(100.0), "b": "zeros"}})
-  updates = unroll(net, [tf.random.normal([50]) * 100 for _ in range(3)])
+  updates = test_networks.unroll(
+      net, [tf.random.normal([50]) * 100 for _ in range(3)])
   assert np.abs(updates).max() <= 0.05
   assert np.abs(updates).max() > 0.049  # The tanh saturates.
 
 
 def test_zero_output_layer_starts_with_zero_updates():
   net = networks.RNNprop(initializer={"linear": "zeros"})
-  np.testing.assert_array_equal(unroll(net, [tf.ones([3])] * 2), 0)
+  np.testing.assert_array_equal(
+      test_networks.unroll(net, [tf.ones([3])] * 2), 0)
 
 
 def test_rnnprop_is_learned_and_saved_with_its_input_layer(tmp_path):
   assert networks.is_learned("RNNprop")
   net = random_rnnprop(layers=(3,), momentum_decays=(0.5,))
   gradients = [tf.random.normal([4]) for _ in range(3)]
-  updates = unroll(net, gradients)
+  updates = test_networks.unroll(net, gradients)
   filename = str(tmp_path / "cw.l2l")
   saved = networks.save(net, filename)
   assert sorted(saved) == ["input", "linear", "lstm_1"]
   rebuilt = networks.from_file(filename)
   assert isinstance(rebuilt, networks.RNNprop)
   assert rebuilt.net_options == net.net_options
-  np.testing.assert_array_equal(unroll(rebuilt, gradients), updates)
+  np.testing.assert_array_equal(test_networks.unroll(rebuilt, gradients),
+                                updates)
 
 
 @pytest.mark.parametrize("options, message", [
@@ -165,7 +161,8 @@ def test_keras_and_sonnet_optimizers_take_an_rnnprop_file(tmp_path):
 
   variable = tf.Variable([1.0, -2.0])
   sonnet_optimizer = optimizers.SonnetL2L(path)
-  expected = unroll(net, [tf.constant([0.5, 0.5])] * 2).sum(axis=0)
+  expected = test_networks.unroll(
+      net, [tf.constant([0.5, 0.5])] * 2).sum(axis=0)
   for _ in range(2):
     sonnet_optimizer.apply([tf.constant([0.5, 0.5])], [variable])
   np.testing.assert_allclose(variable.numpy(), [1.0, -2.0] + expected,

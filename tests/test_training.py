@@ -176,9 +176,8 @@ def test_a_family_run_trains_every_problem_and_evaluates_each():
   headers = [e[1] for e in progress.events if e[0] == "statistics"]
   assert headers == ["Epoch 2/4", "EVALUATION quadratic", "EVALUATION simple",
                      "Epoch 4/4", "EVALUATION quadratic", "EVALUATION simple"]
-  # Epochs alternate between the problems: the simple problem's x starts at
-  # 1, so its epochs end at losses of the net's scale, far from the
-  # quadratic's.
+  # Epochs alternate between the problems, each trained without a skipped
+  # meta-step.
   losses = [e[2] for e in progress.events if e[0] == "epoch"]
   assert len(losses) == 4 and all(np.isfinite(losses))
   assert result.optimizer.skipped_steps == 0
