@@ -265,6 +265,13 @@ class MetaOptimizer:
     return result
 
   @property
+  def nets(self) -> Dict[str, networks.Network]:
+    """`{net key: network}` of the nets built so far by `meta_loss`,
+    `meta_minimize` or `meta_minimize_family` (empty before), the modules
+    whose trainable variables the meta-gradient trains."""
+    return dict(self._nets)
+
+  @property
   def skipped_steps(self) -> int:
     """How many `step()` calls of the last `meta_minimize` skipped the Adam
     step because the meta-loss or the meta-gradient was not finite."""
