@@ -17,6 +17,7 @@ from absl import app
 from absl import logging as absl_logging
 
 import errors
+import training
 import util
 
 
@@ -78,10 +79,11 @@ def integers_flag(values: Sequence[Any], flag: str) -> List[int]:
 
 def check_unroll_flags(num_steps: int, unroll_length: int):
   """Raises `UsageError` unless an epoch is a whole number of unrolls."""
-  if num_steps % unroll_length:
-    raise UsageError(
-        "--num_steps ({}) must be a multiple of --unroll_length ({}).".format(
-            num_steps, unroll_length))
+  try:
+    training.check_unroll(num_steps, unroll_length,
+                          names=("--num_steps", "--unroll_length"))
+  except ValueError as e:
+    raise UsageError(str(e)) from None
 
 
 def check_parent_folder(path: str, flag: str):

@@ -23,6 +23,7 @@ import fileio
 import meta
 import optimizee
 import problems
+import training
 import util
 
 # The baselines, in the paper's order, by the name the scripts use, and the
@@ -189,9 +190,7 @@ def evaluate_losses(problem, net_config, net_assignments, num_epochs: int,
   Raises:
     ValueError: If `unroll_length` does not divide `num_steps`.
   """
-  if unroll_length < 1 or num_steps % unroll_length:
-    raise ValueError("unroll_length {} must divide num_steps {}.".format(
-        unroll_length, num_steps))
+  training.check_unroll(num_steps, unroll_length)
   num_unrolls = num_steps // unroll_length
   optimizer = meta.MetaOptimizer(**net_config)
   ops = optimizer.meta_loss(problem, unroll_length,

@@ -245,8 +245,8 @@ class MetaOptimizer:
     """Returns the nets' weights, and saves them under `path` if given.
 
     Args:
-      path: Optional existing folder; each net is written there as
-          `<net key>.l2l`.
+      path: Optional folder, created if missing; each net is written there
+          as `<net key>.l2l`.
 
     Returns:
       `{net key, or file name if path is given: {module: {variable:
@@ -258,6 +258,8 @@ class MetaOptimizer:
     if not self._nets:
       raise RuntimeError("MetaOptimizer.save: no nets yet; call meta_loss or "
                          "meta_minimize first.")
+    if path is not None:
+      os.makedirs(path, exist_ok=True)
     result = {}
     for key, net in self._nets.items():
       filename = None if path is None else os.path.join(path, key + ".l2l")

@@ -434,6 +434,27 @@ class _Run:
         self.save_optimizer()
 
 
+def check_unroll(num_steps: int, unroll_length: int,
+                 names: Sequence[str] = ("num_steps", "unroll_length")):
+  """Checks that an epoch of `num_steps` steps is a whole number of unrolls.
+
+  Args:
+    num_steps: Steps per epoch.
+    unroll_length: Steps per unroll.
+    names: How the error names the two numbers (e.g. as flags).
+
+  Raises:
+    ValueError: Unless both are positive and `unroll_length` divides
+        `num_steps`.
+  """
+  if unroll_length < 1:
+    raise ValueError("{} must be positive, got {}.".format(names[1],
+                                                           unroll_length))
+  if num_steps < 1 or num_steps % unroll_length:
+    raise ValueError("{} ({}) must be a positive multiple of {} ({})."
+                     .format(names[0], num_steps, names[1], unroll_length))
+
+
 def check_curriculum(num_steps: int, unroll_length: int,
                      curriculum: Sequence[int] = ()) -> List[int]:
   """The `num_steps` of every stage of a curriculum, checked.
@@ -452,9 +473,7 @@ def check_curriculum(num_steps: int, unroll_length: int,
   """
   stages = [num_steps] + [int(n) for n in curriculum]
   for steps in stages:
-    if steps < 1 or steps % unroll_length:
-      raise ValueError("num_steps ({}) must be a multiple of unroll_length "
-                       "({}).".format(steps, unroll_length))
+    check_unroll(steps, unroll_length)
   if any(later <= earlier for earlier, later in zip(stages, stages[1:])):
     raise ValueError("The curriculum's num_steps must increase from "
                      "num_steps={}, got {}.".format(num_steps, stages[1:]))

@@ -288,5 +288,6 @@ def test_longer_unrolls_record_every_unroll_of_the_same_trajectory(
   assert one_step.shape == (4, 20) and five_steps.shape == (4, 4)
   np.testing.assert_allclose(five_steps, one_step[:, 4::5], rtol=1e-5)
   np.testing.assert_allclose(losses(20)[:, 0], one_step[:, -1], rtol=1e-5)
-  with pytest.raises(ValueError, match="must divide"):
+  with pytest.raises(ValueError,
+                     match="must be a positive multiple of unroll_length"):
     losses(3)

@@ -253,6 +253,14 @@ def test_save_and_load_random_weights_identical_unrolls(tmp_path):
   assert finals["saved"] == finals["reloaded"]
 
 
+def test_save_creates_the_folder(tmp_path):
+  optimizer = meta.MetaOptimizer(**linear_net_config())
+  optimizer.meta_loss(problems.simple(), 2)
+  folder = tmp_path / "new" / "saved"
+  optimizer.save(str(folder))
+  assert sorted(os.listdir(folder)) == ["net.l2l"]
+
+
 def test_save_before_meta_loss():
   with pytest.raises(RuntimeError, match="call meta_loss or meta_minimize"):
     meta.MetaOptimizer().save()

@@ -102,8 +102,11 @@ def test_check_save_path(tmp_path):
 
 def test_num_steps_must_be_whole_unrolls():
   problem, net_config, _ = util.get_config("simple")
-  with pytest.raises(ValueError, match="must be a multiple of unroll_length"):
+  with pytest.raises(ValueError,
+                     match="must be a positive multiple of unroll_length"):
     training.meta_train(problem, net_config, num_steps=5, unroll_length=2)
+  with pytest.raises(ValueError, match="unroll_length must be positive"):
+    training.meta_train(problem, net_config, num_steps=5, unroll_length=0)
 
 
 def test_format_duration():
@@ -237,7 +240,8 @@ def test_a_curriculum_moves_on_when_the_evaluation_stalls_and_resumes(
 
 def test_check_curriculum():
   assert training.check_curriculum(20, 10, (40, 100)) == [20, 40, 100]
-  with pytest.raises(ValueError, match="must be a multiple of unroll_length"):
+  with pytest.raises(ValueError,
+                     match="must be a positive multiple of unroll_length"):
     training.check_curriculum(20, 10, (45,))
   with pytest.raises(ValueError, match="must increase"):
     training.check_curriculum(20, 10, (20,))
