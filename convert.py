@@ -93,7 +93,8 @@ class _RestrictedUnpickler(pickle.Unpickler):
 
   `find_class` admits only the globals such a file refers to: NumPy's array
   reconstruction, `dict`, `collections.defaultdict`, the `_codecs.encode`
-  of Python 3's bytes (latin-1 only), and dill's `_load_type` of `dict`.
+  of Python 3's bytes (latin-1 only), dill's `_load_type` of `dict`, and
+  dill's `_create_array` of NumPy's array reconstruction.
   Any other global raises `errors.InputError` before it can be called.
   """
 
@@ -112,9 +113,24 @@ class _RestrictedUnpickler(pickle.Unpickler):
       self._refuse("dill's type {!r}".format(name))
     return dict
 
+  def _create_array(self, function, args, state, npdict=None) -> np.ndarray:
+    """Dill 0.3.6 and newer pickle each array as `_create_array(f, args,
+    state, npdict)`: `f(*args)`, then its `__setstate__(state)`. Only
+    NumPy's array reconstruction is admitted as `f`, of a plain ndarray."""
+    reconstruct = _ADMITTED_GLOBALS["numpy.core.multiarray", "_reconstruct"]
+    plain_array = (isinstance(args, tuple) and bool(args) and
+                   args[0] is np.ndarray and not npdict)
+    if function is not reconstruct or not plain_array:
+      self._refuse("dill's _create_array of {!r}".format(function))
+    array = function(*args)
+    array.__setstate__(state)
+    return array
+
   def find_class(self, module: str, name: str) -> Any:
     if module in _DILL_MODULES and name == "_load_type":
       return self._load_type
+    if module == "dill._dill" and name == "_create_array":
+      return self._create_array
     if (module, name) not in _ADMITTED_GLOBALS:
       self._refuse("{}.{}".format(module, name))
     return _ADMITTED_GLOBALS[module, name]

@@ -5,8 +5,9 @@
 The original saved `defaultdict(dict, {module: {variable: array}})` with
 pickle or dill, from Python 2 or 3. The files here are written the same
 ways: with Python 3's pickle at each protocol, with a Python 2 style pickler
-(byte strings, `__builtin__`, `numpy.core`), and with a stand-in for dill's
-`_load_type` of the `dict` factory. A converted net's updates are compared
+(byte strings, `__builtin__`, `numpy.core`), and with stand-ins for dill's
+`_load_type` of the `dict` factory and (dill 0.3.6 and newer) its
+`_create_array` of every array. A converted net's updates are compared
 with a NumPy implementation of the original's LSTM optimizer.
 """
 
@@ -116,6 +117,39 @@ def _fake_dill_load_type(module_name):
   return _load_type
 
 
+def _fake_dill_create_array(function, args, state, npdict=None):
+  """A stand-in for `dill._dill._create_array` (dill 0.3.6 and newer)."""
+  array = function(*args)
+  array.__setstate__(state)
+  if npdict is not None:
+    array.__dict__.update(npdict)
+  return array
+
+
+_fake_dill_create_array.__module__ = "dill._dill"
+_fake_dill_create_array.__qualname__ = "_create_array"
+
+
+class DillArray:
+  """Pickles an array as dill 0.3.6 and newer do: `_create_array(f, args,
+  state, npdict)` of the array's own `__reduce__`, or of `function`."""
+
+  def __init__(self, array, function=None):
+    self.array, self.function = array, function
+
+  def __reduce__(self):
+    function, args, state = self.array.__reduce__()
+    return _fake_dill_create_array, (self.function or function, args, state,
+                                     None)
+
+
+def dill_arrays(weights, function=None):
+  """`weights` with every array pickled as by dill 0.3.6 and newer."""
+  return {module: {variable: DillArray(value, function)
+                   for variable, value in variables.items()}
+          for module, variables in weights.items()}
+
+
 @pytest.fixture(scope="module")
 def fake_dill():
   """Installs stand-ins of `dill._dill` and `dill.dill` for pickling."""
@@ -127,6 +161,7 @@ def fake_dill():
     functions[name] = _fake_dill_load_type(name)
     sys.modules[name] = types.ModuleType(name)
     sys.modules[name]._load_type = functions[name]
+  sys.modules["dill._dill"]._create_array = _fake_dill_create_array
   yield functions
   for name, module in saved.items():
     if module is None:
@@ -145,6 +180,9 @@ def original_files(fake_dill):
       collections.defaultdict(dict, py2_keys(weights)), p) for p in (0, 2)})
   files["dill_protocol_4"] = pickle.dumps(DefaultDict(
       Call(fake_dill["dill._dill"], "dict"), weights), protocol=4)
+  # Dill 0.3.6 and newer: every array through `_create_array`.
+  files["dill_0_3_6"] = pickle.dumps(DefaultDict(
+      Call(fake_dill["dill._dill"], "dict"), dill_arrays(weights)), protocol=4)
   # Old dill, Python 2: `dill.dill._load_type("DictType")`.
   files["old_dill_py2"] = py2_dumps(DefaultDict(
       Call(fake_dill["dill.dill"], "DictType"), py2_keys(weights)), 2)
@@ -279,6 +317,10 @@ ERROR_CASES = {
         "dill_function_type.l2l refers to dill's type 'FunctionType', which "
         "an optimizer file never holds; it was not loaded (unpickling can run "
         "code)."),
+    "dill_create_array_of_other": (
+        ["--input={dir}/dill_other_array.l2l", "--problem=mnist"],
+        "dill_other_array.l2l refers to dill's _create_array of <class "
+        "'collections.defaultdict'>, which an optimizer file never holds"),
     "code": (["--input={dir}/code.l2l", "--problem=mnist",
               "--output={dir}/kept.l2l"],
              "code.l2l refers to posix.system, which an optimizer file never "
@@ -309,7 +351,8 @@ SUCCESS_CASES = dict(
     {fmt: ["--input={dir}/" + fmt, "--problem=mnist"]
      for fmt in ("py3_protocol_0", "py3_protocol_2", "py3_protocol_3",
                  "py3_protocol_4", "py3_protocol_5", "py2_protocol_0",
-                 "py2_protocol_2", "dill_protocol_4", "old_dill_py2")},
+                 "py2_protocol_2", "dill_protocol_4", "dill_0_3_6",
+                 "old_dill_py2")},
     cifar_multi_fc=["--input={dir}/py3_protocol_4", "--problem=cifar-multi",
                     "--net=fc", "--output={dir}/existing.l2l"])
 # Conversions that convert.py also makes as a script.
@@ -335,6 +378,11 @@ def _input_files(fake_dill, folder):
                            "b_gates": np.zeros(80, np.float32)}), protocol=4),
       "dill_function_type.l2l": pickle.dumps(DefaultDict(
           Call(fake_dill["dill._dill"], "FunctionType"), {}), protocol=4),
+      # Dill's array reconstruction of something else than an array.
+      "dill_other_array.l2l": pickle.dumps(DefaultDict(
+          Call(fake_dill["dill._dill"], "dict"),
+          dill_arrays(weights, function=collections.defaultdict)),
+                                           protocol=4),
       "code.l2l": pickle.dumps(collections.defaultdict(dict, {"linear": {
           "w": Call(os.system, "touch {}/MARKER".format(folder))}}),
                                protocol=2),
