@@ -5,7 +5,7 @@
 `meta.MetaOptimizer`'s `step`, `update` and `loss` are `Program`s: each is
 traced once into a `tf.function`, compiled with XLA when asked, and falls
 back to the plain `tf.function` (with a log line) when XLA cannot compile
-one of its ops.
+one of its ops. Any other error, at any call, is raised.
 """
 
 from typing import Any, Callable, Optional
@@ -23,7 +23,11 @@ class Program:
 
   The function is traced once into a `tf.function`. With XLA, the first call
   compiles it; if XLA cannot compile an op of it, that call runs the plain
-  `tf.function` instead, with a log line, and so do later calls.
+  `tf.function` instead, with a log line, and so do later calls. Whether a
+  failed first call was XLA's is checked by lowering the program to XLA's
+  HLO on its own: an error that lowering does not meet (in the program's
+  tracing or running) is raised. A distributed program, whose parts XLA
+  compiles one by one, falls back at any `XLA_ERRORS` of its first call.
   """
 
   def __init__(self, function: Callable[[], Any], name: str,
@@ -48,6 +52,7 @@ class Program:
     else:
       self._xla = tf.function(xla_function)
     self._xla_verified = False
+    self._compiled_whole = jit_compile and xla_function is None
 
   @property
   def name(self) -> str:
@@ -68,12 +73,23 @@ class Program:
     try:
       result = self._xla()
     except XLA_ERRORS as e:
+      if self._compiled_whole and self._lowers_to_hlo():
+        raise
       logging.warning("XLA cannot compile %s, which runs without XLA: %s",
                       self._name, str(e).strip().splitlines()[0])
       self._xla = None
       return self._graph()
     self._xla_verified = True
     return result
+
+  def _lowers_to_hlo(self) -> bool:
+    """Whether the XLA-compiled program lowers to HLO (tracing errors are
+    raised)."""
+    try:
+      self._xla.experimental_get_compiler_ir()(stage="hlo")
+    except ValueError:  # How the lowering reports an op XLA cannot compile.
+      return False
+    return True
 
 
 def default_jit_compile() -> bool:
