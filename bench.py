@@ -27,8 +27,10 @@ from absl import flags  # pylint: disable=g-import-not-at-top
 from absl import logging
 import tensorflow as tf
 
+import augmentation
 import cli
 import meta
+import networks
 import problems
 import util
 
@@ -57,6 +59,11 @@ flags.DEFINE_boolean("rematerialize", False, "Recompute the unroll's "
 flags.DEFINE_integer("cpu_replicas", 0, "Run under a MirroredStrategy of "
                      "this many replicas, on as many logical devices split "
                      "from the CPU (0: no strategy).")
+flags.DEFINE_string("net", None, "A learned net in place of the problem's "
+                    "(e.g. RNNprop), as train.py's --net.")
+flags.DEFINE_float("random_scaling", 0, "Random parameter scaling of the "
+                   "problem during meta-training, as train.py's "
+                   "--random_scaling.")
 flags.DEFINE_string("data_dir", None, "Data folder of the MNIST and CIFAR "
                     "problems (see README).")
 flags.DEFINE_string("json", None,
@@ -80,6 +87,13 @@ def _check_flags():
       raise cli.UsageError(
           "--num_coordinates must be a positive multiple of {}, got {}."
           .format(_QUADRATIC_DIMS, FLAGS.num_coordinates))
+  if FLAGS.net and not networks.is_learned(FLAGS.net):
+    raise cli.UsageError("--net={!r} is not a learned network; learned "
+                         "networks: {}.".format(
+                             FLAGS.net, ", ".join(networks.LEARNED_NETWORKS)))
+  if not 0 <= FLAGS.random_scaling < float("inf"):
+    raise cli.UsageError("--random_scaling must be at least 0, got {}."
+                         .format(FLAGS.random_scaling))
   if FLAGS.device == "gpu" and not tf.config.list_logical_devices("GPU"):
     raise cli.UsageError("--device=gpu, but TensorFlow sees no GPU.")
 
@@ -106,10 +120,35 @@ def lstm_flops_per_coordinate(net_options, num_features: int):
   return forward, 2 * forward - first_layer_input_gradient
 
 
+def rnnprop_flops_per_coordinate(net_options):
+  """Matmul FLOPs of an `RNNprop` net for one coordinate and step.
+
+  Args:
+    net_options: The net's complete options (`RNNprop.net_options`).
+
+  Returns:
+    `(forward, backward)`, as `lstm_flops_per_coordinate`: the input layer
+    (features to `input_size` units), the LSTMs and the output layer; the
+    backward pass needs the input layer's weight gradients only.
+  """
+  input_size, layers = net_options["input_size"], net_options["layers"]
+  num_features = 2 + len(net_options["momentum_decays"])
+  input_layer = 2 * num_features * input_size
+  forward, backward = lstm_flops_per_coordinate(net_options, input_size)
+  # The LSTMs' backward pass reaches the input layer's outputs.
+  lstm_input_gradient = 2 * input_size * 4 * layers[0] if layers else 0
+  return (input_layer + forward,
+          input_layer + backward + lstm_input_gradient)
+
+
 def _net_flops(net_config):
-  """`lstm_flops_per_coordinate` of the benchmarked problem's LSTM net (the
-  configurations of `quadratic`, `mnist` and `cifar` have one)."""
-  [net_options] = [c["net_options"] for c in net_config.values()]
+  """FLOPs per coordinate and step of the benchmarked problem's learned net
+  (the configurations of `quadratic`, `mnist` and `cifar` have one)."""
+  [config] = [c for c in net_config.values() if networks.is_learned(c["net"])]
+  if config["net"] == "RNNprop":
+    return rnnprop_flops_per_coordinate(
+        networks.factory(**config).net_options)
+  net_options = config["net_options"]
   num_features = 2 if net_options.get("preprocess_name") == "LogAndSign" else 1
   return lstm_flops_per_coordinate(net_options, num_features)
 
@@ -160,6 +199,11 @@ def _benchmark(phase: str, strategy: Optional[tf.distribute.Strategy]):
     problem = problems.quadratic(
         batch_size=FLAGS.num_coordinates // _QUADRATIC_DIMS,
         num_dims=_QUADRATIC_DIMS)
+  if FLAGS.net:
+    net_config = util.with_net(net_config, FLAGS.net)
+  forward_flops = problem.forward_flops
+  if FLAGS.random_scaling and phase == "train":
+    problem = augmentation.random_scaling(problem, FLAGS.random_scaling)
   jit_compile = {"auto": None, "on": True, "off": False}[FLAGS.xla]
   with strategy.scope() if strategy else contextlib.nullcontext():
     optimizer = meta.MetaOptimizer(**net_config)
@@ -183,7 +227,7 @@ def _benchmark(phase: str, strategy: Optional[tf.distribute.Strategy]):
   num_instances = replicas * FLAGS.num_instances
   num_coordinates = replicas * sum(v.shape.num_elements() for v in ops.x)
   flops = epoch_flops(num_coordinates, _net_flops(net_config),
-                      num_instances * problem.forward_flops, phase,
+                      num_instances * forward_flops, phase,
                       FLAGS.num_steps, FLAGS.unroll_length)
   median = statistics.median(times)
   return {
@@ -196,6 +240,9 @@ def _benchmark(phase: str, strategy: Optional[tf.distribute.Strategy]):
       "num_instances": num_instances,
       "replicas": replicas,
       "rematerialize": FLAGS.rematerialize and phase == "train",
+      "net": next(c["net"] for c in net_config.values()
+                  if networks.is_learned(c["net"])),
+      "random_scaling": FLAGS.random_scaling if phase == "train" else 0.0,
       "num_steps": FLAGS.num_steps,
       "unroll_length": FLAGS.unroll_length,
       "epochs": FLAGS.num_epochs,
@@ -222,9 +269,13 @@ def _report(result):
         "{instance_steps_per_s:.3g} instance-steps/s, "
         "{gflop_per_s:.2f} GFLOP/s of {gflop_per_epoch:.2f} GFLOP/epoch, "
         "compile {compile_s:.1f} s, peak host {peak_host_mb:.0f} MB, "
-        "{device}{xla_label}{remat_label}".format(
+        "{device}{xla_label}{remat_label}{net_label}".format(
             xla_label=" + XLA" if result["xla"] else "",
             remat_label=", rematerialized" if result["rematerialize"] else "",
+            net_label="".join(
+                [", net " + result["net"] if FLAGS.net else ""] +
+                [", random scaling {:g}".format(result["random_scaling"])
+                 if result["random_scaling"] else ""]),
             **result))
 
 

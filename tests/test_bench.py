@@ -92,12 +92,16 @@ def test_num_coordinates_sizes_the_quadratic():
 
 
 @pytest.mark.parametrize("args, message", [
-    (["--num_steps=5", "--unroll_length=2"], "must be a multiple"),
+    (["--num_steps=5", "--unroll_length=2"],
+     "must be a positive multiple of --unroll_length"),
     pytest.param(["--num_epochs=0"], "--num_epochs must be at least 1",
                  marks=pytest.mark.slow),
     (["--num_coordinates=15"], "must be a positive multiple of 10"),
     pytest.param(["--problem=mnist", "--num_coordinates=100"],
                  "needs --problem=quadratic", marks=pytest.mark.slow),
+    (["--net=Adam"], "'Adam' is not a learned network"),
+    pytest.param(["--random_scaling=-1"],
+                 "--random_scaling must be at least 0", marks=pytest.mark.slow),
 ])
 def test_bad_input(args, message):
   result = run_bench(*(["--problem=quadratic"] + args))
@@ -150,3 +154,29 @@ def test_sweep_bad_input():
       timeout=300)
   assert result.returncode == 1 and "Traceback" not in result.stderr
   assert "multiples of 10" in result.stderr.strip().splitlines()[-1]
+
+
+def test_rnnprop_flops_of_the_default_net():
+  """RNNprop's 2 features to 20 ELU units (2 x 2 x 20 = 80 FLOP), then the
+  2x20 LSTM on 20 inputs, 2 (20 + 20) 80 x 2 + 2 x 20 = 12,840: 12,920
+  forward; backward the input layer's weight gradients (80) and the LSTMs'
+  whole backward pass, 2 x 12,840 = 25,680: 25,760."""
+  options = {"layers": (20, 20), "input_size": 20, "momentum_decays": ()}
+  assert bench.rnnprop_flops_per_coordinate(options) == (12920, 25760)
+  # Each further momentum is one more feature.
+  options["momentum_decays"] = (0.5,)
+  assert bench.rnnprop_flops_per_coordinate(options) == (12960, 25800)
+
+
+def test_smoke_run_of_rnnprop_with_random_scaling():
+  result = run_bench("--problem=quadratic", "--net=RNNprop",
+                     "--random_scaling=2", "--num_epochs=1", "--num_steps=4",
+                     "--unroll_length=2", "--phases=train", "--json=-")
+  assert result.returncode == 0, result.stderr
+  [report] = json.loads(result.stdout[result.stdout.index("["):])
+  assert (report["net"], report["random_scaling"]) == ("RNNprop", 2.0)
+  assert report["gflop_per_epoch"] == pytest.approx(bench.epoch_flops(
+      1280, bench.rnnprop_flops_per_coordinate(
+          {"layers": (20, 20), "input_size": 20, "momentum_decays": ()}),
+      problems.quadratic().forward_flops, "train", 4, 2) / 1e9)
+  assert ", net RNNprop, random scaling 2" in result.stdout
