@@ -288,6 +288,25 @@ def main(argv):
   except training.Stopped as e:
     sys.exit("train.py: stopped at epoch {}; checkpoint written{}.".format(
         e.epoch, ", continue with --resume" if FLAGS.save_path else ""))
+  except training.WorkerLost as e:
+    sys.exit("train.py: error: {}".format(_worker_lost_message(e)))
+
+
+def _worker_lost_message(lost: training.WorkerLost) -> str:
+  """What a worker that lost another of the cluster prints."""
+  workers = json.loads(os.environ["TF_CONFIG"])["cluster"]["worker"]
+  who = ("worker {} (task {})".format(workers[lost.task], lost.task)
+         if lost.task is not None and lost.task < len(workers) else
+         "a worker")
+  if not FLAGS.save_path:
+    where = "nothing was saved (no --save_path): restart every worker"
+  elif lost.checkpoint_epoch:
+    where = ("the last checkpoint is at epoch {} in {}: restart every worker "
+             "with --resume".format(lost.checkpoint_epoch, FLAGS.save_path))
+  else:
+    where = ("no checkpoint was written yet: remove {} and restart every "
+             "worker".format(FLAGS.save_path))
+  return "{} of the cluster is unreachable (it died or stopped answering); "          "{}.".format(who, where)
 
 
 if __name__ == "__main__":

@@ -21,6 +21,7 @@ import contextlib
 import json
 import math
 import os
+import re
 import time
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
@@ -94,6 +95,38 @@ class Stopped(Exception):
   def __init__(self, epoch: int):
     super().__init__("stopped at epoch {}".format(epoch))
     self.epoch = epoch
+
+
+class WorkerLost(Exception):
+  """A worker of a multi-worker run became unreachable, which stopped the
+  run on this worker.
+
+  Attributes:
+    task: The cluster index of the unreachable worker, if the error names
+        it, else `None`.
+    checkpoint_epoch: The epoch of the last checkpoint written (0: none).
+  """
+
+  def __init__(self, task: Optional[int], checkpoint_epoch: int):
+    super().__init__("worker {} unreachable; last checkpoint at epoch {}"
+                     .format("?" if task is None else task, checkpoint_epoch))
+    self.task = task
+    self.checkpoint_epoch = checkpoint_epoch
+
+
+# How a collective names the remote worker it lost.
+_REMOTE_TASK = re.compile(r"/job:worker/replica:\d+/task:(\d+)")
+# Errors by which a collective of a MultiWorkerMirroredStrategy reports a
+# worker that died or stopped answering.
+_LOST_WORKER_ERRORS = (tf.errors.UnavailableError,
+                       tf.errors.DeadlineExceededError)
+
+
+def _lost_worker(error: tf.errors.OpError, checkpoint_epoch: int
+                 ) -> WorkerLost:
+  """The `WorkerLost` of a collective's `error`."""
+  match = _REMOTE_TASK.search(str(error))
+  return WorkerLost(int(match.group(1)) if match else None, checkpoint_epoch)
 
 
 class Progress:
@@ -192,6 +225,9 @@ class _State:
                                        name="best_evaluation")
     self.best_epoch = tf.Variable(-1, dtype=tf.int64, name="best_epoch")
     self.stage = tf.Variable(0, dtype=tf.int64, name="curriculum_stage")
+    # The epoch of the last checkpoint written (by the chief: every worker
+    # saves in step), or restored.
+    self.checkpoint_epoch = 0
     self._manager = None
     if save_path is not None:
       items = dict(epoch=self.epoch, best_evaluation=self.best_evaluation,
@@ -204,8 +240,10 @@ class _State:
           max_to_keep=CHECKPOINTS_KEPT)
 
   def save(self):
-    if self._manager is not None and self._writes:
-      self._manager.save(checkpoint_number=int(self.epoch.numpy()))
+    if self._manager is not None:
+      if self._writes:
+        self._manager.save(checkpoint_number=int(self.epoch.numpy()))
+      self.checkpoint_epoch = int(self.epoch.numpy())
 
   def restore(self) -> bool:
     """Restores the newest checkpoint that reads back whole.
@@ -226,6 +264,7 @@ class _State:
     for path in checkpoints:
       try:
         self._manager.checkpoint.restore(path).assert_existing_objects_matched()
+        self.checkpoint_epoch = int(self.epoch.numpy())
         return path == checkpoints[0]
       except (tf.errors.OpError, ValueError, AssertionError, IndexError) as e:
         logging.warning("Checkpoint %s is damaged and is skipped: %s", path,
@@ -575,6 +614,9 @@ def meta_train(problem, net_config: Dict[str, Any],
         row; the saved optimizer is left as it was.
     Stopped: On `KeyboardInterrupt` (Ctrl-C, or SIGTERM where the caller
         turns it into one), after writing a checkpoint.
+    WorkerLost: Under a `MultiWorkerMirroredStrategy`, when a collective
+        lost another worker (it died or stopped answering); nothing more is
+        written, and the last checkpoint is where every worker resumes.
   """
   stage_num_steps = check_curriculum(num_steps, unroll_length, curriculum)
   training_problems = _family(problem)
@@ -634,6 +676,10 @@ def meta_train(problem, net_config: Dict[str, Any],
   except KeyboardInterrupt:
     state.save()
     raise Stopped(int(state.epoch.numpy())) from None
+  except _LOST_WORKER_ERRORS as e:
+    if not isinstance(strategy, tf.distribute.MultiWorkerMirroredStrategy):
+      raise
+    raise _lost_worker(e, state.checkpoint_epoch) from e
   finally:
     if summary_writer is not None:
       summary_writer.flush()

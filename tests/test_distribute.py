@@ -477,6 +477,41 @@ def test_train_py_multi_worker(tmp_path):
     assert epochs == ["6/6"]
 
 
+@pytest.mark.slow  # Two workers, one killed after its first checkpoints.
+def test_train_py_worker_lost(tmp_path):
+  """A worker killed mid-run: the other stops by itself with one line that
+  names it and the epoch of the last checkpoint, which --resume uses."""
+  save_path = tmp_path / "run"
+  ports = _free_ports(2)
+  processes = [_start_train_worker(i, ports, str(save_path),
+                                   "--num_epochs=100000",
+                                   "--checkpoint_period=2")
+               for i in range(2)]
+  checkpoints = save_path / "checkpoint"
+  deadline = time.time() + SUBPROCESS_TIMEOUT
+  while (len(list(checkpoints.glob("ckpt-*.index"))
+             if checkpoints.exists() else []) < 2 and
+         time.time() < deadline and processes[0].poll() is None):
+    time.sleep(0.5)
+  processes[1].kill()
+  try:
+    processes[0].wait(timeout=SUBPROCESS_TIMEOUT)
+  finally:
+    processes[0].kill()
+  for output in processes[0].outputs:
+    output.seek(0)
+  _, stderr = (output.read() for output in processes[0].outputs)
+  assert processes[0].returncode == 1, stderr[-5000:]
+  assert "Traceback" not in stderr
+  last_epoch = max(int(path.name[len("ckpt-"):-len(".index")])
+                   for path in checkpoints.glob("ckpt-*.index"))
+  assert stderr.strip().splitlines()[-1] == (
+      "train.py: error: worker localhost:{} (task 1) of the cluster is "
+      "unreachable (it died or stopped answering); the last checkpoint is at "
+      "epoch {} in {}: restart every worker with --resume.".format(
+          ports[1], last_epoch, save_path))
+
+
 def test_train_py_bad_strategy():
   result = subprocess.run(
       [sys.executable, os.path.join(REPO, "train.py"),
