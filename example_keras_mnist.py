@@ -28,9 +28,10 @@ import fileio
 import optimizers
 
 FLAGS = flags.FLAGS
-flags.DEFINE_string("path", os.path.join("pretrained", "mnist"),
+flags.DEFINE_string("path", optimizers.DEFAULT_PATH,
                     "Folder of the trained optimizer (written by train.py), "
-                    "or its .l2l file.")
+                    "or its .l2l file; by default the shipped "
+                    "pretrained/general.")
 flags.DEFINE_string("net", None,
                     "Net key, when the folder holds several nets.")
 flags.DEFINE_float("learning_rate", 0.001, "Adam's learning rate.")

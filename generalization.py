@@ -8,8 +8,9 @@ on held-out tasks (`tasks.py`, `suite.py`).
         --paths=my-run --output_dir=out
     python generalization.py --quick --output_dir=/tmp/quick
 
-Measured side by side: `pretrained/mnist`, `pretrained/quadratic`, the
-optimizers saved in `--paths` (folders of `train.py --save_path`), and the
+Measured side by side: the shipped optimizers (`pretrained/general`,
+`pretrained/mnist`, `pretrained/quadratic`), the optimizers saved in
+`--paths` (folders of `train.py --save_path`), and the
 hand-written baselines (SGD, RMSprop, Adam, NAG), each tuned per task. Then
 the speed of the drop-in path: seconds per step of `optimizers.L2L` against
 `keras.optimizers.Adam` in `model.fit` on each Keras task, with and without
@@ -67,7 +68,7 @@ flags.DEFINE_bool("quick", False, "Two tasks, 20 steps, two instances, two "
                   "learning rates: a check that the suite runs.")
 
 # The learned optimizers this repository ships, in its folder.
-SHIPPED = ("pretrained/mnist", "pretrained/quadratic")
+SHIPPED = ("pretrained/general", "pretrained/mnist", "pretrained/quadratic")
 _REPOSITORY = os.path.dirname(os.path.abspath(__file__))
 _QUICK_TASKS = (tasks.Task("digits-logistic", 20), tasks.Task("quadratic", 20))
 _QUICK_INSTANCES = 2

@@ -106,8 +106,8 @@ def quick_run(tmp_path_factory):
 def test_quick_writes_the_report_and_figure(quick_run):
   output_dir, markdown = quick_run
   assert os.path.getsize(os.path.join(output_dir, "generalization.png")) > 0
-  for name in ("L2L pretrained/mnist", "L2L pretrained/quadratic", "SGD",
-               "RMSprop", "Adam", "NAG"):
+  for name in ("L2L pretrained/general", "L2L pretrained/mnist",
+               "L2L pretrained/quadratic", "SGD", "RMSprop", "Adam", "NAG"):
     assert "- **{}**: final training loss at or below tuned Adam's on ".format(
         name) in markdown
   for task in ("digits-logistic@20", "quadratic@20"):

@@ -353,6 +353,17 @@ def test_example_keras_mnist(tmp_path):
     assert f.read(8) == b"\x89PNG\r\n\x1a\n"
 
 
+def test_example_keras_mnist_defaults_to_the_shipped_optimizer(tmp_path):
+  # Run from another folder: the default is found beside the code.
+  result = subprocess.run(
+      [sys.executable, os.path.join(REPO, "example_keras_mnist.py"),
+       "--num_steps=10", "--log_period=10", "--batch_size=16"],
+      cwd=str(tmp_path), capture_output=True, text=True,
+      timeout=SUBPROCESS_TIMEOUT)
+  assert result.returncode == 0, result.stderr[-5000:]
+  assert "Step 10/10" in result.stdout
+
+
 def test_example_keras_mnist_without_optimizer(tmp_path):
   result = subprocess.run(
       [sys.executable, os.path.join(REPO, "example_keras_mnist.py"),
