@@ -23,9 +23,11 @@ class Program:
 
   The function is traced once into a `tf.function`. With XLA, the first call
   compiles it; if XLA cannot compile an op of it, that call runs the plain
-  `tf.function` instead, with a log line, and so do later calls. Whether a
-  failed first call was XLA's is checked by lowering the program to XLA's
-  HLO on its own: an error that lowering does not meet (in the program's
+  `tf.function` instead, with a log line, and so do later calls. An
+  `UnimplementedError` of the first call is XLA's (such as a TensorList
+  crossing into a differentiated program). Whether an
+  `InvalidArgumentError` was is checked by lowering the program to XLA's
+  HLO on its own: one that the lowering does not meet (in the program's
   tracing or running) is raised. A distributed program, whose parts XLA
   compiles one by one, falls back at any `XLA_ERRORS` of its first call.
   """
@@ -73,7 +75,8 @@ class Program:
     try:
       result = self._xla()
     except XLA_ERRORS as e:
-      if self._compiled_whole and self._lowers_to_hlo():
+      if (isinstance(e, tf.errors.InvalidArgumentError) and
+          self._compiled_whole and self._lowers_to_hlo()):
         raise
       logging.warning("XLA cannot compile %s, which runs without XLA: %s",
                       self._name, str(e).strip().splitlines()[0])
