@@ -4,16 +4,12 @@
 assertion: speed is measured by running bench.py, not by tests)."""
 
 import json
-import os
-import subprocess
-import sys
 
 import pytest
 
 import bench
+import helpers
 import problems
-
-REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 def test_lstm_flops_of_the_default_net():
@@ -29,9 +25,7 @@ def test_linear_only_net_flops():
 
 
 def run_bench(*args):
-  return subprocess.run([sys.executable, os.path.join(REPO, "bench.py")] +
-                        list(args), cwd=REPO, capture_output=True, text=True,
-                        timeout=300)
+  return helpers.run("bench.py", *args)
 
 
 def test_smoke_run_reports_every_field():
@@ -113,10 +107,8 @@ def test_bad_input(args, message):
 def sweep_table(tmp_path, *args):
   """The rows of the table of a one-epoch bench_sweep.py run at unroll 2."""
   table = tmp_path / "sweep.md"
-  result = subprocess.run(
-      [sys.executable, os.path.join(REPO, "bench_sweep.py"),
-       "--unroll_lengths=2", "--num_epochs=1", "--output=" + str(table),
-       *args], cwd=REPO, capture_output=True, text=True, timeout=300)
+  result = helpers.run("bench_sweep.py", "--unroll_lengths=2",
+                       "--num_epochs=1", "--output=" + str(table), *args)
   assert result.returncode == 0, result.stderr
   return table.read_text().splitlines()
 
@@ -148,10 +140,7 @@ def test_instances_sweep(tmp_path):
 
 
 def test_sweep_bad_input():
-  result = subprocess.run(
-      [sys.executable, os.path.join(REPO, "bench_sweep.py"),
-       "--coordinates=105"], cwd=REPO, capture_output=True, text=True,
-      timeout=300)
+  result = helpers.run("bench_sweep.py", "--coordinates=105")
   assert result.returncode == 1 and "Traceback" not in result.stderr
   assert "multiples of 10" in result.stderr.strip().splitlines()[-1]
 
@@ -168,6 +157,8 @@ def test_rnnprop_flops_of_the_default_net():
   assert bench.rnnprop_flops_per_coordinate(options) == (12960, 25800)
 
 
+@pytest.mark.slow  # A second bench.py run; test_smoke_run_reports_every_field
+# runs the default net.
 def test_smoke_run_of_rnnprop_with_random_scaling():
   result = run_bench("--problem=quadratic", "--net=RNNprop",
                      "--random_scaling=2", "--num_epochs=1", "--num_steps=4",

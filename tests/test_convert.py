@@ -25,10 +25,9 @@ import types
 import numpy as np
 import pytest
 
+import helpers
 import l2l_files
 import networks
-import test_networks
-import test_scripts
 
 # pytest passes fixtures as arguments of the same names.
 # pylint: disable=redefined-outer-name
@@ -225,7 +224,7 @@ def reference_updates(weights, gradients, k=5.0, scale=0.01):
 
 def converted_updates(filename, gradients):
   """Updates of the net of a `.l2l` file for the gradients `[steps, n]`."""
-  return test_networks.unroll(networks.from_file(filename), gradients)
+  return helpers.unroll(networks.from_file(filename), gradients)
 
 
 def sonnet2_weights(weights):
@@ -423,7 +422,7 @@ def runs(tmp_path_factory, fake_dill):
   jobs = [(HARNESS, json.dumps(cases), messages_file)] + [
       ("convert.py",) + tuple(a) for a in script_cases.values()]
   with concurrent.futures.ThreadPoolExecutor(len(jobs)) as pool:
-    results = list(pool.map(lambda job: test_scripts.run(*job), jobs))
+    results = list(pool.map(lambda job: helpers.run(*job), jobs))
   assert results[0].returncode == 0, results[0].stderr
   with open(messages_file) as f:
     messages = json.load(f)
@@ -444,7 +443,7 @@ def test_error(runs, case):
 @pytest.mark.parametrize("case", SCRIPT_ERROR_CASES)
 def test_script_error(runs, case):
   folder, messages, results = runs
-  test_scripts.assert_one_line_error(results[case], "convert.py",
+  helpers.assert_one_line_error(results[case], "convert.py",
                                      messages[case])
   assert results[case].returncode == 1
   assert not os.path.exists("{}/{}.script.l2l".format(folder, case))

@@ -22,7 +22,8 @@ from typing import Any, List, Sequence
 import numpy as np
 import pytest
 
-REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+import helpers
+
 
 # The Torch implementation's numbers on x^2 (tests/test_meta.py).
 TORCH_COST = 0.7325327
@@ -33,7 +34,6 @@ ZERO_LINEAR_NET = {"net": {"net": "CoordinateWiseDeepLSTM",
 SGD_LEARNING_RATE = 0.1
 SGD_NET = {"sgd": {"net": "Sgd",
                    "net_options": {"learning_rate": SGD_LEARNING_RATE}}}
-SUBPROCESS_TIMEOUT = 300
 
 
 # The cases, run in the subprocess; each returns a JSON-able dict.
@@ -213,7 +213,7 @@ def _main(case: str, options: str):
         "cluster": {"worker": ["localhost:{}".format(port)
                                for port in options.pop("ports")]},
         "task": {"type": "worker", "index": worker}})
-  sys.path.insert(0, REPO)
+  sys.path.insert(0, helpers.REPO)
   import tensorflow as tf  # pylint: disable=g-import-not-at-top
   if worker is not None:
     # Before any eager op. NCCL, the default of GPUs, does not run on a CPU.
@@ -251,7 +251,7 @@ def _start(case: str, **options) -> subprocess.Popen:
   outputs = tempfile.TemporaryFile("w+"), tempfile.TemporaryFile("w+")
   process = subprocess.Popen(
       [sys.executable, os.path.abspath(__file__), case, json.dumps(options)],
-      cwd=REPO, env=env, stdout=outputs[0], stderr=outputs[1])
+      cwd=helpers.REPO, env=env, stdout=outputs[0], stderr=outputs[1])
   process.outputs = outputs
   return process
 
@@ -262,7 +262,7 @@ def _results(processes: Sequence[subprocess.Popen]) -> List[Any]:
   A failed or hung process fails the test and kills the others: the workers
   of a strategy wait for each other forever (and ignore SIGTERM).
   """
-  deadline = time.time() + SUBPROCESS_TIMEOUT
+  deadline = time.time() + helpers.SUBPROCESS_TIMEOUT
   while (any(p.poll() is None for p in processes) and
          all(p.poll() in (None, 0) for p in processes) and
          time.time() < deadline):
@@ -418,13 +418,18 @@ def _start_train_worker(index: int, ports: Sequence[int], save_path: str,
       "cluster": {"worker": ["localhost:{}".format(p) for p in ports]},
       "task": {"type": "worker", "index": index}})
   outputs = tempfile.TemporaryFile("w+"), tempfile.TemporaryFile("w+")
-  process = subprocess.Popen(
-      [sys.executable, os.path.join(REPO, "train.py"), "--problem=quadratic",
-       "--num_steps=4", "--unroll_length=2", "--log_period=2",
-       "--evaluation_period=2", "--evaluation_epochs=1", "--seed=1",
-       "--distribution_strategy=multi_worker_mirrored",
-       "--save_path=" + save_path, *args],
-      cwd=REPO, env=env, stdout=outputs[0], stderr=outputs[1])
+  process = subprocess.Popen([
+      sys.executable,
+      os.path.join(helpers.REPO, "train.py"), "--problem=quadratic",
+      "--num_steps=4", "--unroll_length=2", "--log_period=2",
+      "--evaluation_period=2", "--evaluation_epochs=1", "--seed=1",
+      "--distribution_strategy=multi_worker_mirrored",
+      "--save_path=" + save_path, *args
+  ],
+                             cwd=helpers.REPO,
+                             env=env,
+                             stdout=outputs[0],
+                             stderr=outputs[1])
   process.outputs = outputs
   return process
 
@@ -434,7 +439,7 @@ def _train_cluster(save_path: str, *args: str) -> List[str]:
   ports = _free_ports(2)
   processes = [_start_train_worker(i, ports, save_path, *args)
                for i in range(2)]
-  deadline = time.time() + SUBPROCESS_TIMEOUT
+  deadline = time.time() + helpers.SUBPROCESS_TIMEOUT
   while (any(p.poll() is None for p in processes) and
          all(p.poll() in (None, 0) for p in processes) and
          time.time() < deadline):
@@ -488,14 +493,14 @@ def test_train_py_worker_lost(tmp_path):
                                    "--checkpoint_period=2")
                for i in range(2)]
   checkpoints = save_path / "checkpoint"
-  deadline = time.time() + SUBPROCESS_TIMEOUT
+  deadline = time.time() + helpers.SUBPROCESS_TIMEOUT
   while (len(list(checkpoints.glob("ckpt-*.index"))
              if checkpoints.exists() else []) < 2 and
          time.time() < deadline and processes[0].poll() is None):
     time.sleep(0.5)
   processes[1].kill()
   try:
-    processes[0].wait(timeout=SUBPROCESS_TIMEOUT)
+    processes[0].wait(timeout=helpers.SUBPROCESS_TIMEOUT)
   finally:
     processes[0].kill()
   for output in processes[0].outputs:
@@ -514,8 +519,8 @@ def test_train_py_worker_lost(tmp_path):
 
 def test_train_py_bad_strategy():
   result = subprocess.run(
-      [sys.executable, os.path.join(REPO, "train.py"),
-       "--distribution_strategy=parameter_server"], cwd=REPO,
+      [sys.executable, os.path.join(helpers.REPO, "train.py"),
+       "--distribution_strategy=parameter_server"], cwd=helpers.REPO,
       capture_output=True, text=True, timeout=120)
   assert result.returncode == 1 and "Traceback" not in result.stderr
   assert ("--distribution_strategy=parameter_server is not a valid strategy"
@@ -534,10 +539,16 @@ def test_train_py_multi_worker_needs_tf_config(tf_config, message):
   env = {k: v for k, v in os.environ.items() if k != "TF_CONFIG"}
   if tf_config is not None:
     env["TF_CONFIG"] = tf_config
-  result = subprocess.run(
-      [sys.executable, os.path.join(REPO, "train.py"),
-       "--distribution_strategy=multi_worker_mirrored"], cwd=REPO, env=env,
-      capture_output=True, text=True, timeout=120)
+  result = subprocess.run([
+      sys.executable,
+      os.path.join(helpers.REPO, "train.py"),
+      "--distribution_strategy=multi_worker_mirrored"
+  ],
+                          cwd=helpers.REPO,
+                          env=env,
+                          capture_output=True,
+                          text=True,
+                          timeout=120)
   assert result.returncode == 1 and "Traceback" not in result.stderr
   last = result.stderr.strip().splitlines()[-1]
   assert last.startswith("train.py: error: ") and message in last
@@ -546,11 +557,16 @@ def test_train_py_multi_worker_needs_tf_config(tf_config, message):
 @pytest.mark.slow
 def test_bench_with_two_cpu_replicas():
   """bench.py --cpu_replicas=2 counts both replicas' instances."""
-  result = subprocess.run(
-      [sys.executable, os.path.join(REPO, "bench.py"), "--problem=quadratic",
-       "--cpu_replicas=2", "--num_instances=2", "--num_epochs=1",
-       "--num_steps=2", "--unroll_length=2", "--phases=train", "--json=-"],
-      cwd=REPO, capture_output=True, text=True, timeout=300)
+  result = subprocess.run([
+      sys.executable,
+      os.path.join(helpers.REPO, "bench.py"), "--problem=quadratic",
+      "--cpu_replicas=2", "--num_instances=2", "--num_epochs=1",
+      "--num_steps=2", "--unroll_length=2", "--phases=train", "--json=-"
+  ],
+                          cwd=helpers.REPO,
+                          capture_output=True,
+                          text=True,
+                          timeout=300)
   assert result.returncode == 0, result.stderr[-3000:]
   [report] = json.loads(result.stdout[result.stdout.index("["):])
   assert report["replicas"] == 2

@@ -6,8 +6,6 @@ nothing)."""
 
 import json
 import os
-import subprocess
-import sys
 
 import numpy as np
 import pytest
@@ -17,8 +15,7 @@ import data_files
 import datasets
 import errors
 import experiment
-
-REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+import helpers
 
 
 def test_mean_is_infinite_when_an_instance_diverged():
@@ -94,9 +91,7 @@ def test_one_seed_gives_every_optimizer_the_same_instances():
 
 
 def run_figures(*args):
-  return subprocess.run([sys.executable, os.path.join(REPO, "figures.py")] +
-                        list(args), cwd=REPO, capture_output=True, text=True,
-                        timeout=600)
+  return helpers.run("figures.py", *args, timeout=600)
 
 
 def test_downloads_are_blocked(tmp_path):

@@ -10,9 +10,9 @@ import numpy as np
 import pytest
 
 import comparison
+import helpers
 import suite
 import tasks
-from test_scripts import assert_one_line_error, run
 
 
 def test_diverged_counts_non_finite_and_rising_losses():
@@ -96,8 +96,10 @@ def _cells(markdown, section, row_label):
 @pytest.fixture(scope="module")
 def quick_run(tmp_path_factory):
   output_dir = str(tmp_path_factory.mktemp("quick"))
-  result = run("generalization.py", "--quick", "--output_dir=" + output_dir,
-               timeout=600)
+  result = helpers.run("generalization.py",
+                       "--quick",
+                       "--output_dir=" + output_dir,
+                       timeout=600)
   assert result.returncode == 0, result.stderr
   with open(os.path.join(output_dir, "generalization.md")) as f:
     return output_dir, f.read()
@@ -142,15 +144,16 @@ def test_quick_paired_difference_by_hand(quick_run):
 
 
 def test_bad_task_name_is_a_one_line_error():
-  result = run("generalization.py", "--tasks=mnist@7", "--output_dir=/tmp")
-  assert_one_line_error(result, "generalization.py",
+  result = helpers.run("generalization.py", "--tasks=mnist@7",
+                       "--output_dir=/tmp")
+  helpers.assert_one_line_error(result, "generalization.py",
                         "mnist@7 is not a task of the suite; valid tasks: "
                         "mnist@100,")
 
 
 def test_bad_path_is_a_one_line_error(tmp_path):
-  result = run("generalization.py", "--quick",
+  result = helpers.run("generalization.py", "--quick",
                "--paths=" + str(tmp_path / "missing"),
                "--output_dir=" + str(tmp_path))
-  assert_one_line_error(result, "generalization.py",
+  helpers.assert_one_line_error(result, "generalization.py",
                         "No optimizer file or folder")

@@ -10,35 +10,20 @@ import pytest
 import sonnet as snt
 import tensorflow as tf
 
+import helpers
 import meta
 import networks
 import optimizee
 import problems
 
-JIT_MODES = [False, True]
-
-
-def train(minimize_ops, num_epochs, num_unrolls):
-  """L2L training: returns the last final loss and the final `x` values."""
-  for _ in range(num_epochs):
-    minimize_ops.reset()
-    for _ in range(num_unrolls):
-      cost = minimize_ops.step()
-  return float(cost), [v.numpy() for v in minimize_ops.x]
-
-
-def linear_net_config(**net_options):
-  return {"net": {"net": "CoordinateWiseDeepLSTM",
-                  "net_options": dict({"layers": ()}, **net_options)}}
-
-
-@pytest.mark.parametrize("jit_compile", JIT_MODES)
+@pytest.mark.parametrize("jit_compile", helpers.JIT_MODES)
 def test_torch_results(jit_compile):
   """Reproduces the Torch implementation's numbers, as the original did."""
-  optimizer = meta.MetaOptimizer(**linear_net_config(initializer="zeros"))
+  optimizer = meta.MetaOptimizer(**helpers.linear_net_config(
+      initializer="zeros"))
   minimize_ops = optimizer.meta_minimize(problems.simple(), 5,
                                          jit_compile=jit_compile)
-  cost, final_x = train(minimize_ops, 1, 2)
+  cost, final_x = helpers.train(minimize_ops, 1, 2)
 
   # Torch results.
   torch_cost = 0.7325327
@@ -49,34 +34,15 @@ def test_torch_results(jit_compile):
   assert float(minimize_ops.fx.numpy()) == pytest.approx(cost)
 
 
-MULTI_OPTIMIZER_CASES = {
-    "shared": (None, {
-        "net": {"net": "CoordinateWiseDeepLSTM",
-                "net_options": {"layers": (1, 1,)}}}),
-    "explicit_sharing": ([("net", ["x_0", "x_1"])], {
-        "net": {"net": "CoordinateWiseDeepLSTM",
-                "net_options": {"layers": (1,)}}}),
-    "different_optimizers": ([("net1", ["x_0"]), ("net2", ["x_1"])], {
-        "net1": {"net": "CoordinateWiseDeepLSTM",
-                 "net_options": {"layers": (1,)}},
-        "net2": {"net": "Adam"}}),
-    "same_variable": ([("net1", ["x_0"]), ("net2", ["x_0"])], {
-        "net1": {"net": "CoordinateWiseDeepLSTM",
-                 "net_options": {"layers": (1,)}},
-        "net2": {"net": "CoordinateWiseDeepLSTM",
-                 "net_options": {"layers": (1,)}}}),
-}
-
-
-@pytest.mark.parametrize("case", sorted(MULTI_OPTIMIZER_CASES))
+@pytest.mark.parametrize("case", sorted(helpers.MULTI_OPTIMIZER_CASES))
 def test_multi_optimizer(case):
   """Different variable->net mappings in the multi-optimizer problem."""
-  net_assignments, net_config = MULTI_OPTIMIZER_CASES[case]
+  net_assignments, net_config = helpers.MULTI_OPTIMIZER_CASES[case]
   optimizer = meta.MetaOptimizer(**net_config)
   minimize_ops = optimizer.meta_minimize(
       problems.simple_multi_optimizer(num_dims=2), 3,
       net_assignments=net_assignments)
-  cost, final_x = train(minimize_ops, 1, 2)
+  cost, final_x = helpers.train(minimize_ops, 1, 2)
   assert np.isfinite(cost)
   assert len(final_x) == 2
   if case == "same_variable":
@@ -86,7 +52,8 @@ def test_multi_optimizer(case):
 
 def test_adam_net_beside_learned_net_moves_its_variable():
   """An `Adam` net with learning rate 0.1 moves x_1 by 0.1 per step."""
-  net_assignments, net_config = MULTI_OPTIMIZER_CASES["different_optimizers"]
+  net_assignments, net_config = helpers.MULTI_OPTIMIZER_CASES[
+      "different_optimizers"]
   net_config = dict(net_config, net2={"net": "Adam",
                                       "net_options": {"learning_rate": 0.1}})
   ops = meta.MetaOptimizer(**net_config).meta_loss(
@@ -98,13 +65,14 @@ def test_adam_net_beside_learned_net_moves_its_variable():
   assert ops.x[1].numpy() == pytest.approx(0.9, abs=1e-6)
 
 
-@pytest.mark.parametrize("jit_compile", JIT_MODES)
+@pytest.mark.parametrize("jit_compile", helpers.JIT_MODES)
 def test_second_derivatives(jit_compile):
-  optimizer = meta.MetaOptimizer(**linear_net_config(initializer="zeros"))
+  optimizer = meta.MetaOptimizer(**helpers.linear_net_config(
+      initializer="zeros"))
   minimize_ops = optimizer.meta_minimize(problems.simple(), 3,
                                          second_derivatives=True,
                                          jit_compile=jit_compile)
-  cost, _ = train(minimize_ops, 1, 2)
+  cost, _ = helpers.train(minimize_ops, 1, 2)
   assert np.isfinite(cost)
 
 
@@ -121,7 +89,7 @@ def test_second_derivatives_change_the_meta_gradient():
     ops = optimizer.meta_minimize(problems.simple(), 3,
                                   second_derivatives=second_derivatives)
     initial = optimizer.save()["cw"]["lstm_1"]["w_i"]
-    train(ops, 1, 3)
+    helpers.train(ops, 1, 3)
     results[second_derivatives] = (initial,
                                    optimizer.save()["cw"]["lstm_1"]["w_i"])
   np.testing.assert_array_equal(results[False][0], results[True][0])
@@ -150,7 +118,7 @@ def test_convolutional():
   optimizer = meta.MetaOptimizer(**net_config)
   minimize_ops = optimizer.meta_minimize(
       convolutional_problem, 3, net_assignments=[("conv", ["conv/w"])])
-  cost, final_x = train(minimize_ops, 1, 2)
+  cost, final_x = helpers.train(minimize_ops, 1, 2)
   assert np.isfinite(cost)
   assert [x.shape for x in final_x] == [(4, 4, 10, 1), (1,)]
 
@@ -167,9 +135,9 @@ def while_loop_problem():
 
 
 def test_while_loop_problem():
-  optimizer = meta.MetaOptimizer(**linear_net_config())
+  optimizer = meta.MetaOptimizer(**helpers.linear_net_config())
   minimize_ops = optimizer.meta_minimize(while_loop_problem, 3)
-  cost, _ = train(minimize_ops, 1, 2)
+  cost, _ = helpers.train(minimize_ops, 1, 2)
   assert np.isfinite(cost)
 
 
@@ -177,22 +145,23 @@ def test_xla_failure_falls_back_with_a_log_line(caplog):
   """XLA cannot compile a while_loop without maximum_iterations; the step
   runs without XLA and says so, and gives the same numbers."""
   results = {}
-  for jit_compile in JIT_MODES:
+  for jit_compile in helpers.JIT_MODES:
     tf.random.set_seed(1)
-    optimizer = meta.MetaOptimizer(**linear_net_config(initializer="zeros"))
+    optimizer = meta.MetaOptimizer(**helpers.linear_net_config(
+        initializer="zeros"))
     ops = optimizer.meta_minimize(while_loop_problem, 3,
                                   jit_compile=jit_compile)
     with caplog.at_level(logging.WARNING):
-      results[jit_compile] = train(ops, 1, 2)
+      results[jit_compile] = helpers.train(ops, 1, 2)
     assert not ops.step.uses_xla
   assert "XLA cannot compile step, which runs without XLA" in caplog.text
   assert results[True][0] == pytest.approx(results[False][0], rel=1e-5)
 
 
 def test_xla_is_used_when_asked():
-  ops = meta.MetaOptimizer(**linear_net_config()).meta_minimize(
+  ops = meta.MetaOptimizer(**helpers.linear_net_config()).meta_minimize(
       problems.simple(), 3, jit_compile=True)
-  train(ops, 1, 1)
+  helpers.train(ops, 1, 1)
   assert ops.step.uses_xla
 
 
@@ -206,21 +175,21 @@ def test_save_and_load(tmp_path):
   optimizer = meta.MetaOptimizer(net=dict(net="CoordinateWiseDeepLSTM",
                                           net_options=net_options))
   minimize_ops = optimizer.meta_minimize(problem, 3)
-  train(minimize_ops, 1, 2)
+  helpers.train(minimize_ops, 1, 2)
 
   save_result = optimizer.save(path=str(tmp_path))
   net_path = next(iter(save_result))
   assert net_path == os.path.join(str(tmp_path), "net.l2l")
 
   # Retrain the original optimizer.
-  cost, x = train(minimize_ops, num_epochs, num_unrolls)
+  cost, x = helpers.train(minimize_ops, num_epochs, num_unrolls)
 
   # Load the optimizer and retrain it.
   optimizer = meta.MetaOptimizer(net=dict(net="CoordinateWiseDeepLSTM",
                                           net_options=net_options,
                                           net_path=net_path))
   minimize_ops = optimizer.meta_minimize(problem, 3)
-  cost_loaded, x_loaded = train(minimize_ops, num_epochs, num_unrolls)
+  cost_loaded, x_loaded = helpers.train(minimize_ops, num_epochs, num_unrolls)
 
   assert cost == pytest.approx(cost_loaded, abs=1e-3)
   assert x[0] == pytest.approx(x_loaded[0], abs=1e-3)
@@ -235,7 +204,7 @@ def test_save_and_load_random_weights_identical_unrolls(tmp_path):
                                    "preprocess_options": {"k": 5},
                                    "initializer": "random_normal"}}}
   optimizer = meta.MetaOptimizer(**config)
-  train(optimizer.meta_minimize(problems.simple(), 3), 1, 2)
+  helpers.train(optimizer.meta_minimize(problems.simple(), 3), 1, 2)
   saved = optimizer.save(path=str(tmp_path))
 
   config["cw"]["net_path"] = os.path.join(str(tmp_path), "cw.l2l")
@@ -254,7 +223,7 @@ def test_save_and_load_random_weights_identical_unrolls(tmp_path):
 
 
 def test_save_creates_the_folder(tmp_path):
-  optimizer = meta.MetaOptimizer(**linear_net_config())
+  optimizer = meta.MetaOptimizer(**helpers.linear_net_config())
   optimizer.meta_loss(problems.simple(), 2)
   folder = tmp_path / "new" / "saved"
   optimizer.save(str(folder))
@@ -271,7 +240,7 @@ def test_default_meta_optimizer():
   optimizer = meta.MetaOptimizer()
   ops = optimizer.meta_minimize(problems.quadratic(batch_size=4, num_dims=3),
                                 2)
-  train(ops, 1, 1)
+  helpers.train(ops, 1, 1)
   saved = optimizer.save()["coordinatewise"]
   assert saved["lstm_1"]["w_i"].shape == (2, 80)  # LogAndSign: 2 features.
   assert saved["lstm_2"]["w_h"].shape == (20, 80)
@@ -290,24 +259,25 @@ class _CountingProblem:
     return self._make_loss()
 
 
-@pytest.mark.parametrize("jit_compile", JIT_MODES)
+@pytest.mark.parametrize("jit_compile", helpers.JIT_MODES)
 def test_traced_once_per_meta_minimize(jit_compile):
   problem = _CountingProblem(problems.quadratic(batch_size=2, num_dims=2))
-  ops = meta.MetaOptimizer(**linear_net_config()).meta_minimize(
+  ops = meta.MetaOptimizer(**helpers.linear_net_config()).meta_minimize(
       problem, 3, jit_compile=jit_compile)
   # Variable discovery and the substitution check.
   assert problem.calls == 2
-  train(ops, 1, 1)
+  helpers.train(ops, 1, 1)
   calls_after_first_epoch = problem.calls
   # Reset traces make_loss twice (the initial values, then their loss);
   # step twice (in the loop and after it).
   assert calls_after_first_epoch == 2 + 2 + 2
-  train(ops, 10, 3)
+  helpers.train(ops, 10, 3)
   assert problem.calls == calls_after_first_epoch
 
 
 def test_loss_assigns_nothing_and_update_leaves_nets_alone():
-  optimizer = meta.MetaOptimizer(**linear_net_config(initializer="ones"))
+  optimizer = meta.MetaOptimizer(**helpers.linear_net_config(
+      initializer="ones"))
   ops = optimizer.meta_loss(problems.simple(), 2)
   ops.reset()
   weights = optimizer.save()
@@ -344,23 +314,11 @@ def test_reset_draws_fresh_values_and_zeroes_states():
   assert np.abs(second[0]).max() < 0.1
 
 
-def mlp_problem(batch_size=32):
-  """A small regression MLP built from Sonnet 2 modules inside make_loss."""
-  inputs = tf.random.stateless_normal([batch_size, 4], seed=[1, 2])
-  targets = tf.reduce_sum(inputs, axis=1, keepdims=True)
-
-  def make_loss():
-    mlp = snt.nets.MLP([8, 1], name="mlp")
-    return tf.reduce_mean(tf.square(mlp(inputs) - targets))
-
-  return make_loss
-
-
 def test_sonnet_module_variables_are_intercepted():
   """The variables of a Sonnet module built in make_loss are the optimizee,
   and the Sgd net really optimizes them (the loss goes down)."""
   ops = meta.MetaOptimizer(sgd={"net": "Sgd", "net_options": {
-      "learning_rate": 0.05}}).meta_loss(mlp_problem(), 20)
+      "learning_rate": 0.05}}).meta_loss(helpers.mlp_problem(), 20)
   assert [v.name.split(":")[0] for v in ops.x] == [
       "mlp/linear_0/w", "mlp/linear_0/b", "mlp/linear_1/w", "mlp/linear_1/b"]
   ops.reset()
@@ -374,7 +332,7 @@ def test_net_assignments_by_sonnet_variable_names():
   ops = meta.MetaOptimizer(
       w={"net": "Sgd", "net_options": {"learning_rate": 0.05}},
       b={"net": "Sgd", "net_options": {"learning_rate": 0.0}},
-  ).meta_loss(mlp_problem(), 2, net_assignments=[
+  ).meta_loss(helpers.mlp_problem(), 2, net_assignments=[
       ("w", ["mlp/linear_0/w", "mlp/linear_1/w"]),
       ("b", ["mlp/linear_0/b", "mlp/linear_1/b"])])
   ops.reset()
@@ -458,13 +416,13 @@ def test_meta_loss_inside_tf_function_is_refused():
 def test_nets_without_variables_still_step():
   ops = meta.MetaOptimizer(sgd={"net": "Sgd"}).meta_minimize(
       problems.simple(), 2)
-  cost, x = train(ops, 1, 2)
+  cost, x = helpers.train(ops, 1, 2)
   assert cost < 1.0 and x[0] < 1.0
 
 
 def test_saved_weights_load_into_networks(tmp_path):
   optimizer = meta.MetaOptimizer()
-  train(optimizer.meta_minimize(problems.simple(), 2), 1, 1)
+  helpers.train(optimizer.meta_minimize(problems.simple(), 2), 1, 1)
   [(filename, saved)] = optimizer.save(path=str(tmp_path)).items()
   assert filename.endswith("coordinatewise.l2l")
   loaded = networks.load(filename)
@@ -473,7 +431,7 @@ def test_saved_weights_load_into_networks(tmp_path):
       np.testing.assert_array_equal(loaded[module][name], saved[module][name])
 
 
-@pytest.mark.parametrize("jit_compile", JIT_MODES)
+@pytest.mark.parametrize("jit_compile", helpers.JIT_MODES)
 def test_non_finite_meta_loss_never_reaches_the_nets(jit_compile):
   """A NaN optimizee makes the meta-loss NaN: the Adam step is skipped and
   counted, the nets keep their weights; the next finite unroll trains."""
@@ -501,21 +459,21 @@ def test_non_finite_meta_loss_never_reaches_the_nets(jit_compile):
 
 def test_checkpoint_items_restore_training_state(tmp_path):
   def make():
-    optimizer = meta.MetaOptimizer(**linear_net_config())
+    optimizer = meta.MetaOptimizer(**helpers.linear_net_config())
     ops = optimizer.meta_minimize(problems.simple(), 3)
     return optimizer, ops
 
   optimizer, ops = make()
-  train(ops, 2, 2)
+  helpers.train(ops, 2, 2)
   checkpoint = tf.train.Checkpoint(**optimizer.checkpoint_items())
   path = checkpoint.save(str(tmp_path / "ckpt"))
-  train(ops, 1, 2)
+  helpers.train(ops, 1, 2)
   expected = optimizer.save()["net"]["linear"]["w"]
 
   restored, restored_ops = make()
   tf.train.Checkpoint(**restored.checkpoint_items()).restore(
       path).assert_consumed()
-  train(restored_ops, 1, 2)
+  helpers.train(restored_ops, 1, 2)
   np.testing.assert_allclose(restored.save()["net"]["linear"]["w"], expected,
                              rtol=1e-6)
 
@@ -528,10 +486,11 @@ def test_checkpoint_items_before_meta_minimize():
 def test_meta_loss_after_meta_minimize_uses_the_trained_nets():
   """One MetaOptimizer holds one set of nets: an evaluation unroll built
   after training uses the trained weights."""
-  optimizer = meta.MetaOptimizer(**linear_net_config(initializer="zeros"))
+  optimizer = meta.MetaOptimizer(**helpers.linear_net_config(
+      initializer="zeros"))
   # One Adam step: the nets with which the Torch reference's second unroll
   # (from x = 1) ends at 0.7325327.
-  train(optimizer.meta_minimize(problems.simple(), 5), 1, 1)
+  helpers.train(optimizer.meta_minimize(problems.simple(), 5), 1, 1)
   trained = optimizer.save()["net"]["linear"]["w"]
   evaluation = optimizer.meta_loss(problems.simple(), 5)
   evaluation.reset()
@@ -567,14 +526,15 @@ def test_coordinatewise_net_sees_several_variables_as_one():
 # num_instances: several instances of a problem per meta-step.
 
 
-@pytest.mark.parametrize("jit_compile", JIT_MODES)
+@pytest.mark.parametrize("jit_compile", helpers.JIT_MODES)
 def test_torch_results_with_identical_instances(jit_compile):
   """Identical deterministic instances give the numbers of one instance."""
-  optimizer = meta.MetaOptimizer(**linear_net_config(initializer="zeros"))
+  optimizer = meta.MetaOptimizer(**helpers.linear_net_config(
+      initializer="zeros"))
   minimize_ops = optimizer.meta_minimize(problems.simple(), 5,
                                          jit_compile=jit_compile,
                                          num_instances=3)
-  cost, final_x = train(minimize_ops, 1, 2)
+  cost, final_x = helpers.train(minimize_ops, 1, 2)
   assert len(final_x) == 3
   assert cost == pytest.approx(0.7325327, abs=1e-4)
   for x in final_x:
@@ -583,7 +543,7 @@ def test_torch_results_with_identical_instances(jit_compile):
 
 def test_instances_have_their_own_variables_and_values():
   num_instances = 4
-  ops = meta.MetaOptimizer(**linear_net_config()).meta_loss(
+  ops = meta.MetaOptimizer(**helpers.linear_net_config()).meta_loss(
       problems.quadratic(batch_size=2, num_dims=3), 1,
       num_instances=num_instances)
   assert [optimizee.variable_name(v) for v in ops.x] == [
@@ -640,7 +600,7 @@ def test_instances_fx_is_the_mean_and_gradients_are_their_own():
 
 def test_instances_meta_loss_is_the_mean_over_instances():
   """The meta-loss of N identical instances is that of one."""
-  config = linear_net_config(initializer="ones")
+  config = helpers.linear_net_config(initializer="ones")
   one = meta.MetaOptimizer(**config).meta_loss(problems.simple(), 3)
   three = meta.MetaOptimizer(**config).meta_loss(problems.simple(), 3,
                                                  num_instances=3)
@@ -669,7 +629,7 @@ def test_instances_with_net_assignments():
 def test_bad_num_instances(value):
   with pytest.raises(ValueError, match="num_instances must be a positive "
                      "integer"):
-    meta.MetaOptimizer(**linear_net_config()).meta_loss(
+    meta.MetaOptimizer(**helpers.linear_net_config()).meta_loss(
         problems.simple(), 1, num_instances=value)
 
 
@@ -688,16 +648,17 @@ def test_instance_fx_holds_each_instance_final_loss():
   assert returned == pytest.approx(np.mean(losses), rel=1e-6)
   assert float(ops.fx.numpy()) == pytest.approx(returned)
   assert len(set(losses.tolist())) == 3
-  assert meta.MetaOptimizer(**linear_net_config()).meta_loss(
+  assert meta.MetaOptimizer(**helpers.linear_net_config()).meta_loss(
       problems.simple(), 1).instance_fx.shape == [1]
 
 
-@pytest.mark.parametrize("jit_compile", JIT_MODES)
+@pytest.mark.parametrize("jit_compile", helpers.JIT_MODES)
 def test_meta_gradient_norms_of_the_last_step(jit_compile):
   """A linear net, update w * g + b, on x^2 from x = 1 (g = 2) with
   w = b = 1: x1 = 4, and the meta-loss x0^2 + x1^2 has the gradients
   2 x1 g = 16 on w and 2 x1 = 8 on b."""
-  optimizer = meta.MetaOptimizer(**linear_net_config(initializer="ones"))
+  optimizer = meta.MetaOptimizer(**helpers.linear_net_config(
+      initializer="ones"))
   assert optimizer.meta_gradient_norms == {}
   ops = optimizer.meta_minimize(problems.simple(), 1, jit_compile=jit_compile)
   assert optimizer.meta_gradient_norms == {"cw_deep_lstm/linear/b": 0.0,
@@ -711,7 +672,8 @@ def test_meta_gradient_norms_of_the_last_step(jit_compile):
 
 
 def test_meta_gradient_norms_of_a_skipped_step_are_not_finite():
-  optimizer = meta.MetaOptimizer(**linear_net_config(initializer="ones"))
+  optimizer = meta.MetaOptimizer(**helpers.linear_net_config(
+      initializer="ones"))
   ops = optimizer.meta_minimize(problems.simple(), 1)
   ops.reset()
   ops.x[0].assign(np.nan)

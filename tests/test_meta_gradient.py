@@ -99,9 +99,14 @@ def _reference_meta_loss(net, initial_values, fixed_gradients=None):
   return total, gradients
 
 
+# The default suite checks one case of each mode; -m slow checks the others.
 @pytest.mark.parametrize("second_derivatives, rematerialize, num_instances", [
-    (False, False, 1), (True, False, 1), (False, True, 1), (True, True, 1),
-    (False, False, 2), (True, True, 2),
+    (False, False, 1),
+    pytest.param(True, False, 1, marks=pytest.mark.slow),
+    pytest.param(False, True, 1, marks=pytest.mark.slow),
+    pytest.param(True, True, 1, marks=pytest.mark.slow),
+    pytest.param(False, False, 2, marks=pytest.mark.slow),
+    (True, True, 2),
 ])
 def test_meta_gradient_matches_central_differences(second_derivatives,
                                                    rematerialize,
@@ -110,28 +115,39 @@ def test_meta_gradient_matches_central_differences(second_derivatives,
                        num_instances)
 
 
-@pytest.mark.parametrize("second_derivatives", [False, True])
+@pytest.mark.parametrize("second_derivatives", [
+    False, pytest.param(True, marks=pytest.mark.slow)])
 def test_rnnprop_meta_gradient_matches_central_differences(second_derivatives):
   _check_meta_gradient(
       {"net": "RNNprop", "net_options": {"layers": (2,), "input_size": 2}},
       second_derivatives, rematerialize=False, num_instances=1)
 
 
-def _check_meta_gradient(net_config, second_derivatives, rematerialize,
-                         num_instances):
+def _meta_gradient(net_config, **meta_loss_options):
+  """Builds the unroll of the quadratic from a fresh start (seed 0).
+
+  Returns:
+    `(net, ops, meta-loss, meta-gradient)`, the gradient of `ops.loss()`
+    with respect to `net.trainable_variables`.
+  """
   tf.random.set_seed(0)
   optimizer = meta.MetaOptimizer(cw=net_config)
-  ops = optimizer.meta_loss(_make_loss, LEN_UNROLL,
-                            second_derivatives=second_derivatives,
-                            rematerialize=rematerialize,
-                            num_instances=num_instances, jit_compile=False)
+  ops = optimizer.meta_loss(_make_loss, LEN_UNROLL, jit_compile=False,
+                            **meta_loss_options)
   ops.reset()
   [net] = optimizer.nets.values()
-  variables = list(net.trainable_variables)
   with tf.GradientTape(watch_accessed_variables=False) as tape:
-    tape.watch(variables)
+    tape.watch(net.trainable_variables)
     loss = ops.loss()
-  meta_gradient = tape.gradient(loss, variables)
+  return net, ops, loss, tape.gradient(loss, net.trainable_variables)
+
+
+def _check_meta_gradient(net_config, second_derivatives, rematerialize,
+                         num_instances):
+  net, ops, loss, meta_gradient = _meta_gradient(
+      net_config, second_derivatives=second_derivatives,
+      rematerialize=rematerialize, num_instances=num_instances)
+  variables = list(net.trainable_variables)
 
   initial = [v.numpy() for v in ops.x]
   reference_loss, gradients = _reference_meta_loss(net, initial)
@@ -157,18 +173,9 @@ def test_second_derivatives_make_a_different_meta_gradient():
   do not."""
   gradients = {}
   for second_derivatives in (False, True):
-    tf.random.set_seed(0)
-    optimizer = meta.MetaOptimizer(cw=LSTM_NET)
-    ops = optimizer.meta_loss(_make_loss, LEN_UNROLL,
-                              second_derivatives=second_derivatives,
-                              jit_compile=False)
-    ops.reset()
-    [net] = optimizer.nets.values()
-    variables = list(net.trainable_variables)
-    with tf.GradientTape(watch_accessed_variables=False) as tape:
-      tape.watch(variables)
-      loss = ops.loss()
+    *_, meta_gradient = _meta_gradient(
+        LSTM_NET, second_derivatives=second_derivatives)
     gradients[second_derivatives] = np.concatenate(
-        [g.numpy().ravel() for g in tape.gradient(loss, variables)])
+        [g.numpy().ravel() for g in meta_gradient])
   difference = np.abs(gradients[True] - gradients[False]).max()
   assert difference > 5 * ABSOLUTE_TOLERANCE

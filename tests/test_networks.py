@@ -13,6 +13,7 @@ import sonnet as snt
 import tensorflow as tf
 
 import errors
+import helpers
 import l2l_files
 import networks
 
@@ -288,17 +289,6 @@ def _random_network(layers=(2, 3)):
   return net
 
 
-def unroll(net, gradients):
-  """A net's updates `[steps, ...]` for a sequence of gradients, from its
-  initial state."""
-  state = net.initial_state_for_inputs(gradients[0])
-  updates = []
-  for g in gradients:
-    update, state = net(g, state)
-    updates.append(update.numpy())
-  return np.stack(updates)
-
-
 def test_save_and_load_round_trip(tmp_path):
   """Same weights and same updates after save and load (random weights, so
   that a forget bias added twice on reload would show)."""
@@ -314,8 +304,8 @@ def test_save_and_load_round_trip(tmp_path):
        "preprocess_options": {"k": 5}},
       net_path=filename)
   gradients = [tf.random.normal([7]) for _ in range(4)]
-  np.testing.assert_array_equal(unroll(loaded, gradients),
-                                unroll(net, gradients))
+  np.testing.assert_array_equal(helpers.unroll(loaded, gradients),
+                                helpers.unroll(net, gradients))
   reloaded = networks.save(loaded)
   for module, variables in saved.items():
     for name, value in variables.items():
@@ -378,7 +368,7 @@ def _saved_one_layer_network(tmp_path):
                                         preprocess_options={"k": 3},
                                         initializer="random_normal")
   gradients = [tf.random.normal([5]) for _ in range(3)]
-  updates = unroll(net, gradients)
+  updates = helpers.unroll(net, gradients)
   filename = str(tmp_path / "cw.l2l")
   networks.save(net, filename)
   return net, filename, gradients, updates
@@ -388,7 +378,7 @@ def test_from_file_rebuilds_the_described_network(tmp_path):
   net, filename, gradients, expected = _saved_one_layer_network(tmp_path)
   loaded = networks.from_file(filename)
   assert networks.describe(loaded) == networks.describe(net)
-  np.testing.assert_array_equal(unroll(loaded, gradients), expected)
+  np.testing.assert_array_equal(helpers.unroll(loaded, gradients), expected)
 
 
 def test_stored_options_replace_requested_ones_with_a_warning(tmp_path,
@@ -399,7 +389,7 @@ def test_stored_options_replace_requested_ones_with_a_warning(tmp_path,
                              "initializer": "zeros"},
                             net_path=filename)
   logs = caplog.messages
-  np.testing.assert_array_equal(unroll(loaded, gradients), expected)
+  np.testing.assert_array_equal(helpers.unroll(loaded, gradients), expected)
   warnings = [line for line in logs if filename in line]
   assert len(warnings) == 3, logs  # layers, preprocess_name and _options.
   assert any("layers=[4]" in w and "(20, 20)" in w for w in warnings)
@@ -430,8 +420,8 @@ def test_files_without_description_still_load(tmp_path):
       {"layers": (2, 3), "preprocess_name": "LogAndSign",
        "preprocess_options": {"k": 5}}, net_path=filename)
   gradients = [tf.random.normal([7]) for _ in range(4)]
-  np.testing.assert_array_equal(unroll(loaded, gradients),
-                                unroll(net, gradients))
+  np.testing.assert_array_equal(helpers.unroll(loaded, gradients),
+                                helpers.unroll(net, gradients))
   with pytest.raises(errors.InputError, match="does not say which network"):
     networks.from_file(filename)
 
@@ -462,8 +452,8 @@ def test_set_weights_assigns_saved_weights():
   check_network(target, [7], RUN_MODES["eager"])
   networks.set_weights(target, networks.save(source))
   gradients = [tf.random.normal([7]) for _ in range(4)]
-  np.testing.assert_array_equal(unroll(target, gradients),
-                                unroll(source, gradients))
+  np.testing.assert_array_equal(helpers.unroll(target, gradients),
+                                helpers.unroll(source, gradients))
   wrong = networks.save(source)
   wrong["linear"]["w"] = np.zeros([4, 1], np.float32)
   with pytest.raises(ValueError, match="linear/w has shape"):

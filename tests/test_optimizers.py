@@ -24,11 +24,10 @@ import tensorflow as tf
 import tree
 
 import errors
+import helpers
 import networks
 import optimizers
 
-REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-SUBPROCESS_TIMEOUT = 300
 SGD_LEARNING_RATE = 0.1
 LSTM_OPTIONS = {"layers": (20, 20), "preprocess_name": "LogAndSign",
                 "preprocess_options": {"k": 5}, "scale": 0.01}
@@ -266,10 +265,14 @@ def test_keras_mirrored_strategy_matches_one_device(tmp_path):
   env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2")
   script = ("import sys; sys.path[:0] = {!r}; import test_optimizers; "
             "test_optimizers.mirrored_case({!r})".format(
-                [REPO, os.path.dirname(os.path.abspath(__file__))], folder))
-  result = subprocess.run([sys.executable, "-c", script], cwd=REPO, env=env,
-                          capture_output=True, text=True,
-                          timeout=SUBPROCESS_TIMEOUT)
+                [helpers.REPO,
+                 os.path.dirname(os.path.abspath(__file__))], folder))
+  result = subprocess.run([sys.executable, "-c", script],
+                          cwd=helpers.REPO,
+                          env=env,
+                          capture_output=True,
+                          text=True,
+                          timeout=helpers.SUBPROCESS_TIMEOUT)
   assert result.returncode == 0, result.stderr[-5000:]
   output = json.loads(result.stdout.strip().splitlines()[-1])
   assert output["replicas"] == 2
@@ -338,11 +341,15 @@ def test_sonnet_checkpoint_continues(tmp_path):
 def test_example_keras_mnist(tmp_path):
   folder = _lstm_net(str(tmp_path / "mnist"))
   plot = str(tmp_path / "curves.png")
-  result = subprocess.run(
-      [sys.executable, os.path.join(REPO, "example_keras_mnist.py"),
-       "--path=" + folder, "--num_steps=20", "--log_period=10",
-       "--batch_size=16", "--plot=" + plot],
-      cwd=REPO, capture_output=True, text=True, timeout=SUBPROCESS_TIMEOUT)
+  result = subprocess.run([
+      sys.executable,
+      os.path.join(helpers.REPO, "example_keras_mnist.py"), "--path=" + folder,
+      "--num_steps=20", "--log_period=10", "--batch_size=16", "--plot=" + plot
+  ],
+                          cwd=helpers.REPO,
+                          capture_output=True,
+                          text=True,
+                          timeout=helpers.SUBPROCESS_TIMEOUT)
   assert result.returncode == 0, result.stderr[-5000:]
   lines = [line for line in result.stdout.splitlines()
            if line.startswith("Step ")]
@@ -353,24 +360,29 @@ def test_example_keras_mnist(tmp_path):
     assert f.read(8) == b"\x89PNG\r\n\x1a\n"
 
 
+@pytest.mark.slow  # test_pretrained checks the default in-process.
 def test_example_keras_mnist_defaults_to_the_shipped_optimizer(tmp_path):
   # Run from another folder: the default is found beside the code.
   result = subprocess.run(
-      [sys.executable, os.path.join(REPO, "example_keras_mnist.py"),
+      [sys.executable, os.path.join(helpers.REPO, "example_keras_mnist.py"),
        "--num_steps=10", "--log_period=10", "--batch_size=16"],
       cwd=str(tmp_path), capture_output=True, text=True,
-      timeout=SUBPROCESS_TIMEOUT)
+      timeout=helpers.SUBPROCESS_TIMEOUT)
   assert result.returncode == 0, result.stderr[-5000:]
   assert "Step 10/10" in result.stdout
 
 
 def test_example_keras_mnist_without_optimizer(tmp_path):
-  result = subprocess.run(
-      [sys.executable, os.path.join(REPO, "example_keras_mnist.py"),
-       "--path=" + str(tmp_path / "missing")],
-      cwd=REPO, capture_output=True, text=True, timeout=SUBPROCESS_TIMEOUT)
+  result = subprocess.run([
+      sys.executable,
+      os.path.join(helpers.REPO, "example_keras_mnist.py"),
+      "--path=" + str(tmp_path / "missing")
+  ],
+                          cwd=helpers.REPO,
+                          capture_output=True,
+                          text=True,
+                          timeout=helpers.SUBPROCESS_TIMEOUT)
   assert result.returncode == 1 and "Traceback" not in result.stderr
   last_line = result.stderr.strip().splitlines()[-1]
   assert last_line.startswith("example_keras_mnist.py: error: ")
   assert "pass --path" in last_line
-

@@ -8,11 +8,11 @@ import os
 import numpy as np
 import pytest
 
+import helpers
 import networks
 import optimizers
-import test_scripts
 
-PRETRAINED = os.path.join(test_scripts.REPO, "pretrained")
+PRETRAINED = os.path.join(helpers.REPO, "pretrained")
 # Each shipped folder and the class of the net it holds.
 SHIPPED = {"quadratic": networks.CoordinateWiseDeepLSTM,
            "mnist": networks.CoordinateWiseDeepLSTM,
@@ -53,7 +53,7 @@ def test_a_pretrained_optimizer_optimizes_its_problem(problem, threshold):
     # pretrained/general's log10 mean final loss on its training problem is
     # about -0.7 (pretrained/general/README.md); it optimizes the ReLU MLP
     # that the MNIST optimizer blows up.
-    ("mnist", -0.3),
+    pytest.param("mnist", -0.3, marks=pytest.mark.slow),
     pytest.param("mnist-relu", -0.3, marks=pytest.mark.slow),
 ])
 def test_the_general_optimizer_optimizes_mnist_mlps(problem, threshold):
@@ -61,8 +61,8 @@ def test_the_general_optimizer_optimizes_mnist_mlps(problem, threshold):
 
 
 def _assert_optimizes(problem, path, threshold):
-  result = test_scripts.run("evaluate.py", "--problem=" + problem,
+  result = helpers.run("evaluate.py", "--problem=" + problem,
                             "--path=" + path, "--num_epochs=4", "--seed=0")
   assert result.returncode == 0, result.stderr[-3000:]
-  [error] = test_scripts.log_mean_final_errors(result.stdout)
+  [error] = helpers.log_mean_final_errors(result.stdout)
   assert np.isfinite(error) and error < threshold, result.stdout

@@ -14,16 +14,14 @@ import pytest
 import tensorflow as tf
 
 import data_files
+import helpers
 import meta
 import problems
-import test_meta
-
-REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 REMATERIALIZE_PROBLEMS = {
     "quadratic": lambda: problems.quadratic(batch_size=4, num_dims=3),
-    "sonnet_mlp": test_meta.mlp_problem,
+    "sonnet_mlp": helpers.mlp_problem,
 }
 
 
@@ -63,7 +61,7 @@ _DEFAULT_TRAINING_CASES = [(False, False, "sonnet_mlp"),
 @pytest.mark.parametrize("jit_compile, second_derivatives, problem", [
     pytest.param(*case, marks=() if case in _DEFAULT_TRAINING_CASES
                  else pytest.mark.slow)
-    for case in itertools.product(test_meta.JIT_MODES, [False, True],
+    for case in itertools.product(helpers.JIT_MODES, [False, True],
                                   sorted(REMATERIALIZE_PROBLEMS))])
 def test_rematerialize_trains_as_without(tmp_path, problem,
                                          second_derivatives, jit_compile):
@@ -103,10 +101,10 @@ def test_rematerialize_recomputes_the_steps_minibatches(tmp_path):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("case", sorted(test_meta.MULTI_OPTIMIZER_CASES))
+@pytest.mark.parametrize("case", sorted(helpers.MULTI_OPTIMIZER_CASES))
 def test_rematerialize_multi_optimizer(case):
   """Several nets, and a hand-written net's state (Adam's), rematerialized."""
-  net_assignments, net_config = test_meta.MULTI_OPTIMIZER_CASES[case]
+  net_assignments, net_config = helpers.MULTI_OPTIMIZER_CASES[case]
   results = {}
   for rematerialize in (False, True):
     tf.random.set_seed(2)
@@ -117,7 +115,7 @@ def test_rematerialize_multi_optimizer(case):
   assert_same_training(results[False], results[True])
 
 
-@pytest.mark.parametrize("jit_compile", test_meta.JIT_MODES)
+@pytest.mark.parametrize("jit_compile", helpers.JIT_MODES)
 def test_rematerialized_loss_differentiates_as_without(jit_compile):
   """Differentiating `loss()` of `meta_loss` directly gives the same
   meta-gradient, and the nets' weights are all that the tape watches."""
@@ -145,7 +143,7 @@ def test_rematerialized_loss_differentiates_as_without(jit_compile):
 def test_rematerialize_with_nets_without_variables():
   ops = meta.MetaOptimizer(sgd={"net": "Sgd"}).meta_minimize(
       problems.quadratic(batch_size=2, num_dims=2), 3, rematerialize=True)
-  cost, _ = test_meta.train(ops, 1, 2)
+  cost, _ = helpers.train(ops, 1, 2)
   assert np.isfinite(cost)
 
 
@@ -162,20 +160,24 @@ def test_rematerialize_with_many_instances():
 def bench_peak_memory(rematerialize, jit_compile):
   """`bench.py`'s report of one meta-training epoch of one unroll of 20
   steps on a 10^5-coordinate quadratic, in a process of its own."""
-  result = subprocess.run(
-      [sys.executable, os.path.join(REPO, "bench.py"), "--problem=quadratic",
-       "--num_coordinates=100000", "--unroll_length=20", "--num_steps=20",
-       "--num_epochs=2", "--phases=train", "--json=-",
-       "--xla=" + ("on" if jit_compile else "off")] +
-      (["--rematerialize"] if rematerialize else []),
-      cwd=REPO, capture_output=True, text=True, timeout=1200)
+  result = subprocess.run([
+      sys.executable,
+      os.path.join(helpers.REPO, "bench.py"), "--problem=quadratic",
+      "--num_coordinates=100000", "--unroll_length=20", "--num_steps=20",
+      "--num_epochs=2", "--phases=train", "--json=-", "--xla=" +
+      ("on" if jit_compile else "off")
+  ] + (["--rematerialize"] if rematerialize else []),
+                          cwd=helpers.REPO,
+                          capture_output=True,
+                          text=True,
+                          timeout=1200)
   assert result.returncode == 0, result.stderr[-2000:]
   [report] = json.loads(result.stdout[result.stdout.index("["):])
   return report
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("jit_compile", test_meta.JIT_MODES)
+@pytest.mark.parametrize("jit_compile", helpers.JIT_MODES)
 def test_rematerialize_lowers_peak_memory(jit_compile):
   """The memory the meta-steps add to the process (peak less the memory
   before the first step), 10^5 coordinates at unroll 20: at least 4 times

@@ -14,16 +14,20 @@ import comparison
 import curves
 import data_files
 import experiment
+import helpers
 import util
 
-REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-PRETRAINED = os.path.join(REPO, "pretrained")
+PRETRAINED = os.path.join(helpers.REPO, "pretrained")
 
 
 def run_reproduction(*args):
   return subprocess.run(
-      [sys.executable, os.path.join(REPO, "reproduction.py")] + list(args),
-      cwd=REPO, capture_output=True, text=True, timeout=600)
+      [sys.executable,
+       os.path.join(helpers.REPO, "reproduction.py")] + list(args),
+      cwd=helpers.REPO,
+      capture_output=True,
+      text=True,
+      timeout=600)
 
 
 @pytest.mark.slow  # Two reproduction.py runs, one meta-training; the compare

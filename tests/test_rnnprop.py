@@ -10,11 +10,11 @@ import pytest
 import sonnet as snt
 import tensorflow as tf
 
+import helpers
 import meta
 import networks
 import optimizers
 import problems
-import test_networks
 import update_rules
 
 GRADIENTS = [np.array([0.5, -2.0, 1e-3, 0.0], np.float32),
@@ -72,10 +72,10 @@ def random_rnnprop(**options):
 def test_updates_do_not_depend_on_the_gradients_scale():
   net = random_rnnprop(epsilon=1e-16, momentum_decays=(0.9,))
   gradients = [tf.random.normal([6]) for _ in range(5)]
-  updates = test_networks.unroll(net, gradients)
+  updates = helpers.unroll(net, gradients)
   for factor in (1e-3, 1e3):
     np.testing.assert_allclose(
-        test_networks.unroll(net, [factor * g for g in gradients]), updates,
+        helpers.unroll(net, [factor * g for g in gradients]), updates,
         rtol=1e-4,
         atol=1e-6)
   assert np.abs(updates).max() > 1e-3  # Not trivially zero.
@@ -84,7 +84,7 @@ def test_updates_do_not_depend_on_the_gradients_scale():
 def test_updates_are_bounded_by_the_scale():
   net = networks.RNNprop(scale=0.05, initializer={
       "linear": {"w": snt.initializers.Constant(100.0), "b": "zeros"}})
-  updates = test_networks.unroll(
+  updates = helpers.unroll(
       net, [tf.random.normal([50]) * 100 for _ in range(3)])
   assert np.abs(updates).max() <= 0.05
   assert np.abs(updates).max() > 0.049  # The tanh saturates.
@@ -93,21 +93,21 @@ def test_updates_are_bounded_by_the_scale():
 def test_zero_output_layer_starts_with_zero_updates():
   net = networks.RNNprop(initializer={"linear": "zeros"})
   np.testing.assert_array_equal(
-      test_networks.unroll(net, [tf.ones([3])] * 2), 0)
+      helpers.unroll(net, [tf.ones([3])] * 2), 0)
 
 
 def test_rnnprop_is_learned_and_saved_with_its_input_layer(tmp_path):
   assert networks.is_learned("RNNprop")
   net = random_rnnprop(layers=(3,), momentum_decays=(0.5,))
   gradients = [tf.random.normal([4]) for _ in range(3)]
-  updates = test_networks.unroll(net, gradients)
+  updates = helpers.unroll(net, gradients)
   filename = str(tmp_path / "cw.l2l")
   saved = networks.save(net, filename)
   assert sorted(saved) == ["input", "linear", "lstm_1"]
   rebuilt = networks.from_file(filename)
   assert isinstance(rebuilt, networks.RNNprop)
   assert rebuilt.net_options == net.net_options
-  np.testing.assert_array_equal(test_networks.unroll(rebuilt, gradients),
+  np.testing.assert_array_equal(helpers.unroll(rebuilt, gradients),
                                 updates)
 
 
@@ -161,7 +161,7 @@ def test_keras_and_sonnet_optimizers_take_an_rnnprop_file(tmp_path):
 
   variable = tf.Variable([1.0, -2.0])
   sonnet_optimizer = optimizers.SonnetL2L(path)
-  expected = test_networks.unroll(
+  expected = helpers.unroll(
       net, [tf.constant([0.5, 0.5])] * 2).sum(axis=0)
   for _ in range(2):
     sonnet_optimizer.apply([tf.constant([0.5, 0.5])], [variable])

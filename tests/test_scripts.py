@@ -13,56 +13,34 @@ import time
 import numpy as np
 import pytest
 
+import helpers
 import networks
 
-REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 # Short runs of the simple problem: 5 unrolls of 4 steps per epoch.
 FAST = ["--problem=simple", "--num_steps=20", "--unroll_length=4"]
 
 
-def run(script, *args, timeout=300):
-  """Runs `python <script> args` from the repository root."""
-  command = [sys.executable] + (["-c", script] if "\n" in script else
-                                [os.path.join(REPO, script)]) + list(args)
-  return subprocess.run(command, cwd=REPO, capture_output=True, text=True,
-                        timeout=timeout)
-
-
-def assert_one_line_error(result, script, message):
-  """Non-zero exit, no traceback, and the error as stderr's last line."""
-  assert result.returncode != 0, result.stdout
-  assert "Traceback" not in result.stderr, result.stderr
-  last_line = result.stderr.strip().splitlines()[-1]
-  assert last_line.startswith(script + ": error: "), result.stderr
-  assert message in last_line
-
-
-def log_mean_final_errors(stdout):
-  return [float(line.split(":")[1]) for line in stdout.splitlines()
-          if line.startswith("Log Mean Final Error:")]
-
-
 def test_train_then_evaluate(tmp_path):
   save_path = str(tmp_path / "simple")
-  result = run("train.py", *FAST, "--num_epochs=20", "--log_period=10",
+  result = helpers.run("train.py", *FAST, "--num_epochs=20", "--log_period=10",
                "--evaluation_period=10", "--evaluation_epochs=3",
                "--save_path=" + save_path, "--seed=1")
   assert result.returncode == 0, result.stderr
   assert "Epoch 10/20 (" in result.stdout and "left)" in result.stdout
   assert "EVALUATION" in result.stdout
   assert "Mean epoch time:" in result.stdout
-  assert len(log_mean_final_errors(result.stdout)) == 4
+  assert len(helpers.log_mean_final_errors(result.stdout)) == 4
   assert "Saving meta-optimizer to " + save_path in result.stdout
   saved = networks.load(os.path.join(save_path, "cw.l2l"))
   assert sorted(saved) == ["linear"]
 
   output = str(tmp_path / "l2l.csv")
-  result = run("evaluate.py", "--problem=simple", "--optimizer=L2L",
+  result = helpers.run("evaluate.py", "--problem=simple", "--optimizer=L2L",
                "--path=" + save_path, "--num_epochs=2", "--num_steps=30",
                "--output=" + output)
   assert result.returncode == 0, result.stderr
   assert result.stdout.splitlines()[0] == "Epoch 2"
-  [error] = log_mean_final_errors(result.stdout)
+  [error] = helpers.log_mean_final_errors(result.stdout)
   assert np.isfinite(error)
   losses = np.loadtxt(output, delimiter=",", skiprows=7)
   assert losses.shape == (2, 31)  # Epoch number, then 30 steps.
@@ -76,27 +54,28 @@ def test_evaluate_says_when_the_stored_network_differs(tmp_path):
   net(np.zeros([2], np.float32),
       net.initial_state_for_inputs(np.zeros([2], np.float32)))
   networks.save(net, str(tmp_path / "cw.l2l"))
-  result = run("evaluate.py", "--problem=quadratic", "--path=" + str(tmp_path),
-               "--num_epochs=1", "--num_steps=5")
+  result = helpers.run("evaluate.py", "--problem=quadratic",
+                       "--path=" + str(tmp_path), "--num_epochs=1",
+                       "--num_steps=5")
   assert result.returncode == 0, result.stderr
   assert "cw.l2l stores layers=[3], which replaces (20, 20)." in result.stderr
-  assert len(log_mean_final_errors(result.stdout)) == 1
+  assert len(helpers.log_mean_final_errors(result.stdout)) == 1
 
 
 def test_train_with_other_net_settings(tmp_path):
   save_path = str(tmp_path / "run")
-  result = run("train.py", *FAST, "--num_epochs=2", "--evaluation_period=2",
-               "--evaluation_epochs=1", "--output_scale=0.5",
-               "--save_path=" + save_path)
+  result = helpers.run("train.py", *FAST, "--num_epochs=2",
+                       "--evaluation_period=2", "--evaluation_epochs=1",
+                       "--output_scale=0.5", "--save_path=" + save_path)
   assert result.returncode == 0, result.stderr
   assert networks.from_file(os.path.join(
       save_path, "cw.l2l")).net_options["scale"] == 0.5
-  result = run("train.py", *FAST, "--num_epochs=4", "--save_path=" + save_path,
-               "--resume")
-  assert_one_line_error(result, "train.py",
+  result = helpers.run("train.py", *FAST, "--num_epochs=4",
+                       "--save_path=" + save_path, "--resume")
+  helpers.assert_one_line_error(result, "train.py",
                         "--output_scale=None (the run used 0.5)")
-  result = run("train.py", *FAST, "--log_and_sign_k=10")
-  assert_one_line_error(result, "train.py", "--problem=simple: "
+  result = helpers.run("train.py", *FAST, "--log_and_sign_k=10")
+  helpers.assert_one_line_error(result, "train.py", "--problem=simple: "
                         "--log_and_sign_k: none of the nets (cw) has "
                         "LogAndSign preprocessing.")
   # A run of the original code's MNIST nets is not resumed with the paper's,
@@ -107,10 +86,11 @@ def test_train_with_other_net_settings(tmp_path):
       "problem": "mnist", "num_steps": 100, "unroll_length": 20,
       "second_derivatives": False, "log_and_sign_k": 5,
       "output_scale": 0.01}))
-  result = run("train.py", "--problem=mnist", "--resume",
+  result = helpers.run("train.py", "--problem=mnist", "--resume",
                "--save_path=" + str(old_run))
-  assert_one_line_error(result, "train.py", "--log_and_sign_k=10 (the run "
-                        "used 5), --output_scale=0.1 (the run used 0.01)")
+  helpers.assert_one_line_error(
+      result, "train.py", "--log_and_sign_k=10 (the run "
+      "used 5), --output_scale=0.1 (the run used 0.01)")
 
 
 def test_train_warns_of_a_run_that_stays_at_its_initial_loss(tmp_path):
@@ -118,10 +98,10 @@ def test_train_warns_of_a_run_that_stays_at_its_initial_loss(tmp_path):
   of 1e-12 keeps it there, and the run says so after two evaluations. With
   --zero_output_layer the run records the setting."""
   save_path = str(tmp_path / "run")
-  result = run("train.py", *FAST, "--learning_rate=1e-12", "--num_epochs=3",
-               "--evaluation_period=1", "--evaluation_epochs=1",
-               "--stalled_evaluations=2", "--zero_output_layer",
-               "--save_path=" + save_path)
+  result = helpers.run("train.py", *FAST, "--learning_rate=1e-12",
+                       "--num_epochs=3", "--evaluation_period=1",
+                       "--evaluation_epochs=1", "--stalled_evaluations=2",
+                       "--zero_output_layer", "--save_path=" + save_path)
   assert result.returncode == 0, result.stderr
   [warning] = [line for line in result.stderr.splitlines()
                if "evaluations in a row" in line]
@@ -133,7 +113,7 @@ def test_train_warns_of_a_run_that_stays_at_its_initial_loss(tmp_path):
 
 
 def test_evaluate_without_path_warns():
-  result = run("evaluate.py", "--problem=simple", "--num_epochs=1",
+  result = helpers.run("evaluate.py", "--problem=simple", "--num_epochs=1",
                "--num_steps=5")
   assert result.returncode == 0, result.stderr
   assert "Evaluating untrained L2L optimizer" in result.stderr
@@ -147,7 +127,7 @@ def test_evaluate_baselines_on_the_same_instances(tmp_path, optimizer):
   """With a tiny learning rate every optimizer's first loss is the loss of
   the instance: the same for every optimizer with the same seed."""
   output = str(tmp_path / (optimizer + ".npz"))
-  result = run("evaluate.py", "--problem=quadratic", "--optimizer=" +
+  result = helpers.run("evaluate.py", "--problem=quadratic", "--optimizer=" +
                optimizer, "--learning_rate=1e-12", "--num_epochs=2",
                "--num_steps=3", "--seed=7", "--output=" + output)
   assert result.returncode == 0, result.stderr
@@ -156,7 +136,7 @@ def test_evaluate_baselines_on_the_same_instances(tmp_path, optimizer):
     assert str(data["optimizer"]) == optimizer
     first_losses = data["losses"][:, 0]
   reference = str(tmp_path / "reference.npz")
-  run("evaluate.py", "--problem=quadratic", "--optimizer=SGD",
+  helpers.run("evaluate.py", "--problem=quadratic", "--optimizer=SGD",
       "--learning_rate=1e-12", "--num_epochs=2", "--num_steps=3",
       "--seed=7", "--output=" + reference)
   with np.load(reference) as data:
@@ -166,7 +146,7 @@ def test_evaluate_baselines_on_the_same_instances(tmp_path, optimizer):
 
 def test_evaluate_beyond_the_training_horizon(tmp_path):
   output = str(tmp_path / "adam.csv")
-  result = run("evaluate.py", "--problem=simple", "--optimizer=Adam",
+  result = helpers.run("evaluate.py", "--problem=simple", "--optimizer=Adam",
                "--learning_rate=0.1", "--num_epochs=1", "--num_steps=200",
                "--output=" + output)
   assert result.returncode == 0, result.stderr
@@ -203,18 +183,19 @@ TRAIN_BAD_INPUTS = [
 @pytest.mark.parametrize("args, message", TRAIN_BAD_INPUTS)
 def test_train_bad_input(tmp_path, args, message):
   save_path = tmp_path / "run"
-  result = run("train.py", "--save_path=" + str(save_path), *args)
-  assert_one_line_error(result, "train.py", message)
+  result = helpers.run("train.py", "--save_path=" + str(save_path), *args)
+  helpers.assert_one_line_error(result, "train.py", message)
   assert not save_path.exists()
 
 
 def test_train_a_family_with_rnnprop_scaling_and_a_curriculum(tmp_path):
   save_path = str(tmp_path / "run")
-  result = run("train.py", "--problem=simple,quadratic", "--net=RNNprop",
-               "--random_scaling=1", "--curriculum=40", "--num_steps=20",
-               "--unroll_length=4", "--num_epochs=4", "--log_period=2",
-               "--evaluation_period=2", "--evaluation_epochs=1",
-               "--save_path=" + save_path, "--seed=0")
+  result = helpers.run("train.py", "--problem=simple,quadratic",
+                       "--net=RNNprop", "--random_scaling=1", "--curriculum=40",
+                       "--num_steps=20", "--unroll_length=4", "--num_epochs=4",
+                       "--log_period=2", "--evaluation_period=2",
+                       "--evaluation_epochs=1", "--save_path=" + save_path,
+                       "--seed=0")
   assert result.returncode == 0, result.stderr
   assert "EVALUATION simple" in result.stdout
   assert "EVALUATION quadratic" in result.stdout
@@ -225,35 +206,37 @@ def test_train_a_family_with_rnnprop_scaling_and_a_curriculum(tmp_path):
       "RNNprop", 1.0, ["40"])
   network = networks.from_file(os.path.join(save_path, "cw.l2l"))
   assert isinstance(network, networks.RNNprop)
-  result = run("evaluate.py", "--problem=quadratic", "--optimizer=L2L",
+  result = helpers.run("evaluate.py", "--problem=quadratic", "--optimizer=L2L",
                "--path=" + save_path, "--num_epochs=1", "--num_steps=20")
   assert result.returncode == 0, result.stderr
-  assert np.isfinite(log_mean_final_errors(result.stdout)).all()
+  assert np.isfinite(helpers.log_mean_final_errors(result.stdout)).all()
 
 
 def test_train_resume_without_save_path():
-  assert_one_line_error(run("train.py", "--resume"), "train.py",
+  helpers.assert_one_line_error(helpers.run("train.py", "--resume"), "train.py",
                         "--resume needs --save_path")
 
 
 def test_train_refuses_an_existing_save_path(tmp_path):
   (tmp_path / "cw.l2l").write_bytes(b"precious")
-  result = run("train.py", "--save_path=" + str(tmp_path))
-  assert_one_line_error(result, "train.py", "already exists; pass --resume")
+  result = helpers.run("train.py", "--save_path=" + str(tmp_path))
+  helpers.assert_one_line_error(result, "train.py",
+                                "already exists; pass --resume")
   assert [p.name for p in tmp_path.iterdir()] == ["cw.l2l"]
   assert (tmp_path / "cw.l2l").read_bytes() == b"precious"
 
 
 @pytest.mark.slow  # test_training.py checks the same in-process.
 def test_train_resume_of_a_folder_without_run(tmp_path):
-  result = run("train.py", "--save_path=" + str(tmp_path), "--resume")
-  assert_one_line_error(result, "train.py", "holds no run to continue")
+  result = helpers.run("train.py", "--save_path=" + str(tmp_path), "--resume")
+  helpers.assert_one_line_error(result, "train.py", "holds no run to continue")
 
 
 @pytest.mark.slow  # test_training.py checks the same in-process.
 def test_train_save_path_without_parent(tmp_path):
-  result = run("train.py", "--save_path=" + str(tmp_path / "a" / "b"))
-  assert_one_line_error(result, "train.py", "parent folder does not exist")
+  result = helpers.run("train.py", "--save_path=" + str(tmp_path / "a" / "b"))
+  helpers.assert_one_line_error(result, "train.py",
+                                "parent folder does not exist")
 
 
 EVALUATE_BAD_INPUTS = [
@@ -270,27 +253,30 @@ EVALUATE_BAD_INPUTS = [
 
 @pytest.mark.parametrize("args, message", EVALUATE_BAD_INPUTS)
 def test_evaluate_bad_input(args, message):
-  assert_one_line_error(run("evaluate.py", *args), "evaluate.py", message)
+  helpers.assert_one_line_error(helpers.run("evaluate.py", *args),
+                                "evaluate.py", message)
 
 
 def test_evaluate_corrupt_path(tmp_path):
   (tmp_path / "cw.l2l").write_bytes(b"garbage")
-  result = run("evaluate.py", "--path=" + str(tmp_path))
-  assert_one_line_error(result, "evaluate.py", "is not a valid .l2l file")
+  result = helpers.run("evaluate.py", "--path=" + str(tmp_path))
+  helpers.assert_one_line_error(result, "evaluate.py",
+                                "is not a valid .l2l file")
 
 
 def test_evaluate_path_without_the_net_file(tmp_path):
-  result = run("evaluate.py", "--path=" + str(tmp_path))
-  assert_one_line_error(result, "evaluate.py", "Cannot read optimizer file")
+  result = helpers.run("evaluate.py", "--path=" + str(tmp_path))
+  helpers.assert_one_line_error(result, "evaluate.py",
+                                "Cannot read optimizer file")
 
 
 def test_killed_run_keeps_its_optimizer_and_resumes(tmp_path):
   save_path = tmp_path / "run"
-  args = [os.path.join(REPO, "train.py"), *FAST, "--log_period=5",
+  args = [os.path.join(helpers.REPO, "train.py"), *FAST, "--log_period=5",
           "--evaluation_period=5", "--evaluation_epochs=1",
           "--checkpoint_period=5", "--save_path=" + str(save_path)]
   process = subprocess.Popen([sys.executable] + args + ["--num_epochs=100000"],
-                             cwd=REPO, stdout=subprocess.DEVNULL,
+                             cwd=helpers.REPO, stdout=subprocess.DEVNULL,
                              stderr=subprocess.DEVNULL)
   try:
     deadline = time.time() + 120
@@ -309,7 +295,8 @@ def test_killed_run_keeps_its_optimizer_and_resumes(tmp_path):
   latest = tf.train.latest_checkpoint(str(save_path / "checkpoint"))
   last_epoch = int(latest.rsplit("-", 1)[1])
 
-  result = run(*args, "--num_epochs={}".format(last_epoch + 10), "--resume")
+  result = helpers.run(*args, "--num_epochs={}".format(last_epoch + 10),
+                       "--resume")
   assert result.returncode == 0, result.stderr
   epochs = [int(line.split()[1].split("/")[0])
             for line in result.stdout.splitlines() if line.startswith("Epoch")]
@@ -321,7 +308,7 @@ def test_killed_run_keeps_its_optimizer_and_resumes(tmp_path):
 def _train_with_checkpoints(save_path, num_epochs):
   """A run of `num_epochs` epochs that checkpoints every 5 and evaluates
   (and so saves its optimizer) every 5."""
-  return run("train.py", *FAST, "--num_epochs={}".format(num_epochs),
+  return helpers.run("train.py", *FAST, "--num_epochs={}".format(num_epochs),
              "--log_period=5", "--evaluation_period=5",
              "--evaluation_epochs=1", "--checkpoint_period=5",
              "--save_path=" + str(save_path),
@@ -364,7 +351,7 @@ def test_resume_without_an_intact_checkpoint_is_one_line(tmp_path):
     data.write_bytes(data.read_bytes()[:8])
   saved = (save_path / "cw.l2l").read_bytes()
   result = _train_with_checkpoints(save_path, 20)
-  assert_one_line_error(result, "train.py", "no intact checkpoint in")
+  helpers.assert_one_line_error(result, "train.py", "no intact checkpoint in")
   assert (save_path / "cw.l2l").read_bytes() == saved
 
 
@@ -400,7 +387,7 @@ BUG_RUN = textwrap.dedent("""
 def test_a_bug_keeps_its_traceback(error):
   """Only the project's own input errors are one line: any other exception
   is a bug and is shown with its traceback."""
-  result = run(BUG_RUN.format(repo=REPO, error=error), *FAST,
+  result = helpers.run(BUG_RUN.format(repo=helpers.REPO, error=error), *FAST,
                "--num_epochs=1")
   assert result.returncode != 0
   assert "Traceback" in result.stderr
@@ -410,12 +397,13 @@ def test_a_bug_keeps_its_traceback(error):
 @pytest.mark.slow  # test_training.py checks the same refusal in-process.
 def test_resume_with_other_flags_is_refused(tmp_path):
   save_path = str(tmp_path / "run")
-  assert run("train.py", *FAST, "--num_epochs=2",
+  assert helpers.run("train.py", *FAST, "--num_epochs=2",
              "--save_path=" + save_path).returncode == 0
-  result = run("train.py", "--problem=quadratic", "--num_steps=20",
+  result = helpers.run("train.py", "--problem=quadratic", "--num_steps=20",
                "--unroll_length=4", "--save_path=" + save_path, "--resume")
-  assert_one_line_error(result, "train.py", "--problem=quadratic (the run "
-                        "used simple)")
+  helpers.assert_one_line_error(result, "train.py",
+                                "--problem=quadratic (the run "
+                                "used simple)")
 
 
 # Trains on x^2 times a factor that a patched run_epoch turns to NaN after
@@ -456,10 +444,11 @@ def test_nan_never_reaches_the_saved_optimizer(tmp_path):
   save_path = tmp_path / "run"
   saved = str(save_path / "cw.l2l")
   # Epochs 1-2 train, epoch 2 is evaluated once and saved; NaN from call 4.
-  script = NAN_RUN.format(repo=REPO, poison_at=4, saved=saved)
-  result = run(script, *FAST, "--num_epochs=50", "--evaluation_period=2",
-               "--evaluation_epochs=1", "--save_path=" + str(save_path))
-  assert_one_line_error(result, "-c", "5 epochs in a row ended with a "
+  script = NAN_RUN.format(repo=helpers.REPO, poison_at=4, saved=saved)
+  result = helpers.run(script, *FAST, "--num_epochs=50",
+                       "--evaluation_period=2", "--evaluation_epochs=1",
+                       "--save_path=" + str(save_path))
+  helpers.assert_one_line_error(result, "-c", "5 epochs in a row ended with a "
                         "non-finite loss")
   assert "meta-optimizer update(s) skipped" in result.stderr
   with open(saved, "rb") as f, open(saved + ".before", "rb") as before:
@@ -470,7 +459,7 @@ def test_nan_never_reaches_the_saved_optimizer(tmp_path):
 def test_tensorboard_scalars(tmp_path):
   import tensorflow as tf  # pylint: disable=g-import-not-at-top
   logdir = tmp_path / "logs"
-  result = run("train.py", *FAST, "--num_epochs=4", "--log_period=2",
+  result = helpers.run("train.py", *FAST, "--num_epochs=4", "--log_period=2",
                "--evaluation_period=2", "--evaluation_epochs=1",
                "--logdir=" + str(logdir))
   assert result.returncode == 0, result.stderr
@@ -492,12 +481,12 @@ def test_seed_makes_a_run_repeat(tmp_path):
   outputs = []
   for name in ("first", "second"):
     save_path = tmp_path / name
-    result = run("train.py", "--problem=quadratic", "--num_steps=20",
+    result = helpers.run("train.py", "--problem=quadratic", "--num_steps=20",
                  "--unroll_length=10", "--num_epochs=4", "--log_period=2",
                  "--evaluation_period=2", "--evaluation_epochs=2",
                  "--seed=3", "--save_path=" + str(save_path))
     assert result.returncode == 0, result.stderr
-    outputs.append((log_mean_final_errors(result.stdout),
+    outputs.append((helpers.log_mean_final_errors(result.stdout),
                     (save_path / "cw.l2l").read_bytes()))
   assert outputs[0] == outputs[1]
 
@@ -506,7 +495,7 @@ def test_mnist_from_data_dir(tmp_path):
   import data_files  # pylint: disable=g-import-not-at-top
   data_files.write_mnist_idx(str(tmp_path))
   save_path = str(tmp_path / "mnist")
-  result = run("train.py", "--problem=mnist", "--num_steps=10",
+  result = helpers.run("train.py", "--problem=mnist", "--num_steps=10",
                "--unroll_length=5", "--num_epochs=2", "--log_period=1",
                "--evaluation_period=2", "--evaluation_epochs=1",
                "--data_dir=" + str(tmp_path), "--save_path=" + save_path)
@@ -518,7 +507,7 @@ def test_mnist_from_data_dir(tmp_path):
   assert net_options["preprocess_options"] == {"k": 10}
   assert net_options["scale"] == 0.1
   output = str(tmp_path / "mnist.csv")
-  result = run("evaluate.py", "--problem=mnist", "--path=" + save_path,
+  result = helpers.run("evaluate.py", "--problem=mnist", "--path=" + save_path,
                "--num_epochs=1", "--num_steps=5", "--output=" + output,
                "--data_dir=" + str(tmp_path))
   assert result.returncode == 0, result.stderr
@@ -532,7 +521,7 @@ def test_evaluate_prints_the_final_networks_scores(tmp_path):
   import data_files  # pylint: disable=g-import-not-at-top
   data_files.write_mnist_idx(str(tmp_path))
   output = str(tmp_path / "sgd.csv")
-  result = run("evaluate.py", "--problem=mnist", "--optimizer=SGD",
+  result = helpers.run("evaluate.py", "--problem=mnist", "--optimizer=SGD",
                "--learning_rate=0.5", "--num_epochs=2", "--num_steps=4",
                "--num_instances=2", "--seed=1", "--output=" + output,
                "--data_dir=" + str(tmp_path))
@@ -552,7 +541,7 @@ def test_evaluate_prints_the_final_networks_scores(tmp_path):
     assert 0 < float(loss) < 10 and 0 <= float(accuracy) <= 1
   assert len(lines) == 6
 
-  result = run("evaluate.py", "--problem=quadratic", "--optimizer=SGD",
+  result = helpers.run("evaluate.py", "--problem=quadratic", "--optimizer=SGD",
                "--num_epochs=1", "--num_steps=2")
   assert result.returncode == 0, result.stderr
   assert result.stdout.splitlines()[3].startswith("Mean trajectory loss: ")
@@ -561,31 +550,33 @@ def test_evaluate_prints_the_final_networks_scores(tmp_path):
 
 def test_malformed_data_file_is_one_line(tmp_path):
   (tmp_path / "mnist.npz").write_bytes(b"not an archive")
-  result = run("evaluate.py", "--problem=mnist", "--optimizer=SGD",
+  result = helpers.run("evaluate.py", "--problem=mnist", "--optimizer=SGD",
                "--data_dir=" + str(tmp_path))
-  assert_one_line_error(result, "evaluate.py", "mnist.npz: not a valid .npz "
-                        "archive")
+  helpers.assert_one_line_error(result, "evaluate.py",
+                                "mnist.npz: not a valid .npz "
+                                "archive")
 
 
 @pytest.mark.slow  # Three script runs; test_meta.py and test_experiment.py
 # check many instances in-process.
 def test_train_and_evaluate_many_instances(tmp_path):
   save_path = str(tmp_path / "quadratic")
-  result = run("train.py", "--problem=quadratic", "--num_steps=4",
+  result = helpers.run("train.py", "--problem=quadratic", "--num_steps=4",
                "--unroll_length=2", "--num_epochs=2", "--log_period=1",
                "--evaluation_period=2", "--evaluation_epochs=1",
                "--num_instances=3", "--save_path=" + save_path)
   assert result.returncode == 0, result.stderr
-  assert len(log_mean_final_errors(result.stdout)) == 3
+  assert len(helpers.log_mean_final_errors(result.stdout)) == 3
   networks.load(os.path.join(save_path, "cw.l2l"))
 
   outputs = {}
   for name, num_instances in (("one", 1), ("three", 3)):
     outputs[name] = str(tmp_path / (name + ".csv"))
-    result = run("evaluate.py", "--problem=quadratic", "--path=" + save_path,
-                 "--num_epochs=2", "--num_steps=3", "--seed=5",
-                 "--num_instances={}".format(num_instances),
-                 "--output=" + outputs[name])
+    result = helpers.run("evaluate.py", "--problem=quadratic",
+                         "--path=" + save_path, "--num_epochs=2",
+                         "--num_steps=3", "--seed=5",
+                         "--num_instances={}".format(num_instances),
+                         "--output=" + outputs[name])
     assert result.returncode == 0, result.stderr
   rows = np.loadtxt(outputs["three"], delimiter=",", skiprows=7)
   assert rows.shape == (6, 4)  # 2 epochs of 3 instances; epoch, 3 steps.
@@ -597,8 +588,8 @@ def test_train_and_evaluate_many_instances(tmp_path):
 @pytest.mark.slow  # The positive-count check of --num_epochs=0, twice more.
 def test_num_instances_must_be_positive(tmp_path):
   for script in ("train.py", "evaluate.py"):
-    assert_one_line_error(run(script, "--num_instances=0"), script,
-                          "--num_instances must be at least 1")
+    helpers.assert_one_line_error(helpers.run(script, "--num_instances=0"),
+                                  script, "--num_instances must be at least 1")
 
 
 @pytest.mark.slow  # test_rematerialize.py checks the same in-process.
@@ -606,10 +597,10 @@ def test_train_rematerialized_prints_the_same_errors(tmp_path):
   """--rematerialize changes the memory, not the training."""
   outputs = []
   for extra in ([], ["--rematerialize"]):
-    result = run("train.py", "--problem=quadratic", "--num_steps=20",
+    result = helpers.run("train.py", "--problem=quadratic", "--num_steps=20",
                  "--unroll_length=10", "--num_epochs=4", "--log_period=2",
                  "--evaluation_period=2", "--evaluation_epochs=1",
                  "--seed=3", *extra)
     assert result.returncode == 0, result.stderr
-    outputs.append(log_mean_final_errors(result.stdout))
+    outputs.append(helpers.log_mean_final_errors(result.stdout))
   assert len(outputs[0]) == 4 and outputs[0] == outputs[1]

@@ -11,6 +11,7 @@ import tensorflow as tf
 import data_files
 import errors
 import experiment
+import helpers
 import optimizee
 import optimizers
 import problems
@@ -139,11 +140,10 @@ def test_classifier_flops():
 @pytest.mark.parametrize("problem, optimizer", [
     ("digits-logistic-glorot", "L2L"), ("mnist-conv", "Adam")])
 def test_evaluate_script_runs_a_task(problem, optimizer, data_dir):
-  from test_scripts import run  # pylint: disable=g-import-not-at-top
   args = ["--problem=" + problem, "--optimizer=" + optimizer,
           "--num_epochs=1", "--num_steps=5", "--data_dir=" + data_dir]
   if optimizer == "L2L":
     args.append("--path=pretrained/mnist")
-  result = run("evaluate.py", *args)
+  result = helpers.run("evaluate.py", *args)
   assert result.returncode == 0, result.stderr
   assert "Log Mean Final Error:" in result.stdout
