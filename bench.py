@@ -87,13 +87,10 @@ def _check_flags():
       raise cli.UsageError(
           "--num_coordinates must be a positive multiple of {}, got {}."
           .format(_QUADRATIC_DIMS, FLAGS.num_coordinates))
-  if FLAGS.net and not networks.is_learned(FLAGS.net):
-    raise cli.UsageError("--net={!r} is not a learned network; learned "
-                         "networks: {}.".format(
-                             FLAGS.net, ", ".join(networks.LEARNED_NETWORKS)))
-  if not 0 <= FLAGS.random_scaling < float("inf"):
-    raise cli.UsageError("--random_scaling must be at least 0, got {}."
-                         .format(FLAGS.random_scaling))
+  cli.check_random_scaling_flag(FLAGS.random_scaling)
+  if FLAGS.net:
+    # Checked on the problem's nets before any is built.
+    cli.with_net_flag(util.get_net_config(FLAGS.problem)[0], FLAGS.net)
   if FLAGS.device == "gpu" and not tf.config.list_logical_devices("GPU"):
     raise cli.UsageError("--device=gpu, but TensorFlow sees no GPU.")
 
@@ -141,10 +138,16 @@ def rnnprop_flops_per_coordinate(net_options):
           input_layer + backward + lstm_input_gradient)
 
 
-def _net_flops(net_config):
-  """FLOPs per coordinate and step of the benchmarked problem's learned net
-  (the configurations of `quadratic`, `mnist` and `cifar` have one)."""
+def _learned_net(net_config):
+  """The `networks.factory` arguments of the benchmarked problem's learned
+  net (the configurations of `quadratic`, `mnist` and `cifar` have one)."""
   [config] = [c for c in net_config.values() if networks.is_learned(c["net"])]
+  return config
+
+
+def _net_flops(config):
+  """FLOPs per coordinate and step of the learned net of `config` (its
+  `networks.factory` arguments)."""
   if config["net"] == "RNNprop":
     return rnnprop_flops_per_coordinate(
         networks.factory(**config).net_options)
@@ -201,6 +204,7 @@ def _benchmark(phase: str, strategy: Optional[tf.distribute.Strategy]):
         num_dims=_QUADRATIC_DIMS)
   if FLAGS.net:
     net_config = util.with_net(net_config, FLAGS.net)
+  learned_net = _learned_net(net_config)
   forward_flops = problem.forward_flops
   if FLAGS.random_scaling and phase == "train":
     problem = augmentation.random_scaling(problem, FLAGS.random_scaling)
@@ -226,7 +230,7 @@ def _benchmark(phase: str, strategy: Optional[tf.distribute.Strategy]):
   replicas = strategy.num_replicas_in_sync if strategy else 1
   num_instances = replicas * FLAGS.num_instances
   num_coordinates = replicas * sum(v.shape.num_elements() for v in ops.x)
-  flops = epoch_flops(num_coordinates, _net_flops(net_config),
+  flops = epoch_flops(num_coordinates, _net_flops(learned_net),
                       num_instances * forward_flops, phase,
                       FLAGS.num_steps, FLAGS.unroll_length)
   median = statistics.median(times)
@@ -240,8 +244,7 @@ def _benchmark(phase: str, strategy: Optional[tf.distribute.Strategy]):
       "num_instances": num_instances,
       "replicas": replicas,
       "rematerialize": FLAGS.rematerialize and phase == "train",
-      "net": next(c["net"] for c in net_config.values()
-                  if networks.is_learned(c["net"])),
+      "net": learned_net["net"],
       "random_scaling": FLAGS.random_scaling if phase == "train" else 0.0,
       "num_steps": FLAGS.num_steps,
       "unroll_length": FLAGS.unroll_length,
@@ -272,10 +275,9 @@ def _report(result):
         "{device}{xla_label}{remat_label}{net_label}".format(
             xla_label=" + XLA" if result["xla"] else "",
             remat_label=", rematerialized" if result["rematerialize"] else "",
-            net_label="".join(
-                [", net " + result["net"] if FLAGS.net else ""] +
-                [", random scaling {:g}".format(result["random_scaling"])
-                 if result["random_scaling"] else ""]),
+            net_label=(", net " + result["net"] if FLAGS.net else "") + (
+                ", random scaling {:g}".format(result["random_scaling"])
+                if result["random_scaling"] else ""),
             **result))
 
 

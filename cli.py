@@ -53,6 +53,23 @@ def check_learning_rate_flag(learning_rate: float,
         flag, learning_rate))
 
 
+def check_random_scaling_flag(random_scaling: float):
+  """Raises `UsageError` unless `--random_scaling` (the `r` of the factors
+  `exp(U[-r, r])`) is finite and at least 0."""
+  if not 0 <= random_scaling < float("inf"):
+    raise UsageError("--random_scaling must be at least 0, got {}.".format(
+        random_scaling))
+
+
+def with_net_flag(net_config, net: str):
+  """`util.with_net(net_config, net)` for `--net`; `UsageError` for a net
+  that is not learned, or a configuration without a learned net."""
+  try:
+    return util.with_net(net_config, net)
+  except ValueError as e:
+    raise UsageError("--{}".format(e)) from None
+
+
 def learning_rates_flag(values: Sequence[Any],
                         flag: str = "learning_rates") -> List[float]:
   """The learning rates of the list flag `--<flag>` (`values`: its strings,

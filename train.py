@@ -122,9 +122,7 @@ def _check_flags():
   cli.check_learning_rate_flag(FLAGS.learning_rate)
   for problem_name in _problem_names():
     cli.check_problem_flag(problem_name)
-  if not 0 <= FLAGS.random_scaling < float("inf"):
-    raise cli.UsageError("--random_scaling must be at least 0, got {}."
-                         .format(FLAGS.random_scaling))
+  cli.check_random_scaling_flag(FLAGS.random_scaling)
   try:
     training.check_curriculum(
         FLAGS.num_steps, FLAGS.unroll_length,
