@@ -26,6 +26,7 @@ import numpy as np
 
 import curves
 import experiment
+import util
 
 # The baselines' learning-rate grid: 1e-4 to 10 in half decades.
 DEFAULT_LEARNING_RATES = (1e-4, 3e-4, 1e-3, 3e-3, 0.01, 0.03, 0.1, 0.3, 1.0,
@@ -47,6 +48,9 @@ UNSEEN_SCORES = {"unseen_loss": "loss on unseen data",
 # grid is extended to the next half decade beyond it, up to this many times
 # per metric.
 MAX_GRID_EXTENSIONS = 4
+# Part of every kept run's file name: a change of what a run computes or
+# records raises it, so that runs of an earlier protocol are never read back.
+PROTOCOL_VERSION = 2
 
 
 class Progress:
@@ -228,6 +232,13 @@ class Evaluations:
     self._runs_dir = runs_dir
     self._data_dir = data_dir
     self._progress = progress or Progress()
+    self._data_digests = {}
+
+  def _data_digest(self, problem: str) -> str:
+    """`util.data_digest` of `problem`'s data, computed once per problem."""
+    if problem not in self._data_digests:
+      self._data_digests[problem] = util.data_digest(problem, self._data_dir)
+    return self._data_digests[problem]
 
   def run(self, problem: str, optimizer: str, num_instances: int,
           num_steps: int, seed: int, learning_rate: float = 0.0,
@@ -251,8 +262,9 @@ class Evaluations:
     key = (net_files_digest(l2l_path) if optimizer == "L2L" else
            "lr{:g}".format(learning_rate))
     filename = os.path.join(
-        self._runs_dir, "{}_{}_{}_{}_{}x{}_seed{}_scored.npz".format(
-            problem, optimizer, key, mode, num_instances, num_steps, seed))
+        self._runs_dir, "{}_{}_{}_{}_{}x{}_seed{}_data{}_v{}.npz".format(
+            problem, optimizer, key, mode, num_instances, num_steps, seed,
+            self._data_digest(problem), PROTOCOL_VERSION))
 
     def compute():
       config = experiment.optimizer_config(optimizer, problem, l2l_path,
@@ -427,12 +439,13 @@ def split_and_unroll_table(paths: Sequence[str], runs_dir: str,
   `num_steps` steps (seed `seed`): mean final loss, SE and its log10 (the
   original's statistic). Each run is kept in `runs_dir`."""
   rows = []
+  data_digest = util.data_digest("mnist", data_dir)
   for path in paths:
     for mode, unroll_length in SPLIT_AND_UNROLL_SETTINGS:
       filename = os.path.join(
-          runs_dir, "gap_{}_{}_unroll{}_{}x{}_seed{}.npz".format(
+          runs_dir, "gap_{}_{}_unroll{}_{}x{}_seed{}_data{}_v{}.npz".format(
               net_files_digest(path), mode, unroll_length, num_instances,
-              num_steps, seed))
+              num_steps, seed, data_digest, PROTOCOL_VERSION))
 
       def compute(mode=mode, unroll_length=unroll_length):
         config = experiment.optimizer_config("L2L", "mnist", path,

@@ -8,6 +8,7 @@ scorers of their final networks; `run_epoch` runs one optimization epoch;
 """
 
 import copy
+import hashlib
 import os
 from timeit import default_timer as timer
 from typing import (Any, Callable, Dict, List, NamedTuple, Optional, Sequence,
@@ -477,6 +478,51 @@ def get_config(problem_name: str, path: Optional[str] = None,
   net_config, net_assignments = get_net_config(problem_name, path)
   return (_CONFIGS[problem_name][1](mode, data_dir), net_config,
           net_assignments)
+
+
+def _dataset_loader(problem_name: str, data_dir: Optional[str]
+                    ) -> Optional[Callable[[str], datasets.Dataset]]:
+  """`mode -> Dataset` of the data set a named problem draws from (the whole
+  of it, every class), or `None` for the problems without data."""
+  if problem_name in _CLASSIFIER_NAMES:
+    load = problems.DATASET_LOADERS[classifier(problem_name).dataset]
+    return lambda mode: load(mode, data_dir)
+  if problem_name.startswith("cifar"):
+    return lambda mode: datasets.load_cifar10(data_dir or _CIFAR_DEFAULT_PATH,
+                                              mode)
+  return None
+
+
+def data_digest(problem_name: str, data_dir: Optional[str] = None) -> str:
+  """A short digest of the data a named problem trains and is scored on.
+
+  The digest covers the images and labels of both splits, so that it tells
+  apart, for instance, the whole MNIST from its offline 5,000-digit sample,
+  whatever the files' names and folders.
+
+  Args:
+    problem_name: One of `PROBLEM_NAMES`.
+    data_dir: Folder of the data files, as for `get_config`.
+
+  Returns:
+    12 hexadecimal digits, or `"nodata"` for the problems without data
+    (`simple`, `simple-multi`, `quadratic`).
+
+  Raises:
+    ValueError: For an unknown problem name, or malformed data files.
+    IOError: If the problem's data files cannot be found.
+  """
+  _check_problem_name(problem_name)
+  load = _dataset_loader(problem_name, data_dir)
+  if load is None:
+    return "nodata"
+  digest = hashlib.sha256()
+  for mode in ("train", "test"):
+    dataset = load(mode)
+    for array in (dataset.images, dataset.labels):
+      digest.update(str((array.dtype, array.shape)).encode())
+      digest.update(np.ascontiguousarray(array).tobytes())
+  return digest.hexdigest()[:12]
 
 
 def get_scores(problem_name: str, mode: str,

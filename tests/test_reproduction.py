@@ -178,3 +178,25 @@ def test_diagnose_writes_a_table_and_the_records_of_each_run(tmp_path):
                             "--output_dir=" + str(output))
   assert result.returncode == 1 and "Traceback" not in result.stderr
   assert "--seeds must be integers, got one." in result.stderr
+
+
+def test_a_run_on_other_data_is_computed_again(tmp_path):
+  """The kept runs are named by the data they ran on: the same digits in
+  another folder are read back, other digits are a new run."""
+  folders = {}
+  for name, num_rows in (("a", 60), ("same_as_a", 60), ("other", 50)):
+    folders[name] = tmp_path / name
+    folders[name].mkdir()
+    data_files.write_digits(str(folders[name]), num_rows=num_rows)
+  runs_dir = tmp_path / "runs"
+  losses = {}
+  for name, folder in folders.items():
+    evaluations = comparison.Evaluations(str(runs_dir), data_dir=str(folder))
+    losses[name] = evaluations.run("digits-logistic", "SGD", 2, 3, 0,
+                                   learning_rate=0.1)["losses"]
+  kept = sorted(os.listdir(runs_dir))
+  assert len(kept) == 2, kept
+  assert all("_v{}.npz".format(comparison.PROTOCOL_VERSION) in name
+             for name in kept)
+  np.testing.assert_array_equal(losses["a"], losses["same_as_a"])
+  assert not np.array_equal(losses["a"], losses["other"])

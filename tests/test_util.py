@@ -265,3 +265,29 @@ def test_with_net_replaces_the_learned_nets_and_keeps_a_zero_output_layer():
   # The settings flags apply on top.
   assert util.net_settings(util.with_net_settings(
       replaced, output_scale=0.05))["output_scale"] == 0.05
+
+
+def test_data_digest_names_the_data_not_the_files(tmp_path):
+  """The same MNIST arrays in IDX files and in an npz: one digest; other
+  digits: another; the problems without data: "nodata"."""
+  import data_files  # pylint: disable=g-import-not-at-top
+  folders = {}
+  for name, write in (("idx", data_files.write_mnist_idx),
+                      ("npz", data_files.write_mnist_npz),
+                      ("fewer", lambda d: data_files.write_mnist_npz(
+                          d, num_train=40))):
+    folders[name] = tmp_path / name
+    folders[name].mkdir()
+    write(str(folders[name]))
+  digests = {name: util.data_digest("mnist", str(folder))
+             for name, folder in folders.items()}
+  assert digests["idx"] == digests["npz"]
+  assert digests["fewer"] != digests["npz"]
+  assert len(digests["npz"]) == 12
+  # The MNIST classifiers share their data, whatever the network.
+  assert util.data_digest("mnist-conv-glorot", str(folders["npz"])) == (
+      digests["npz"])
+  for name in DATA_FREE_PROBLEMS:
+    assert util.data_digest(name) == "nodata"
+  with pytest.raises(ValueError, match="not a valid problem"):
+    util.data_digest("mnsit")
