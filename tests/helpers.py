@@ -4,6 +4,7 @@
 other): running the scripts as a user does, and small problems, nets and
 training loops."""
 
+import json
 import os
 import subprocess
 import sys
@@ -26,6 +27,53 @@ def run(script, *args, timeout=300):
                                 [os.path.join(REPO, script)]) + list(args)
   return subprocess.run(command, cwd=REPO, capture_output=True, text=True,
                         timeout=timeout)
+
+
+# Calls a script's `main` once per case, as `cli.run_main` would, and
+# records each error's message (`None` where `main` returned).
+_MAIN_HARNESS = """
+import json
+import sys
+
+from absl import flags
+
+import errors
+import {module}
+
+cases = json.loads(sys.argv[1])
+messages = {{}}
+for case, arguments in cases.items():
+  flags.FLAGS.unparse_flags()
+  flags.FLAGS(["{module}.py"] + arguments)
+  try:
+    {module}.main([])
+    messages[case] = None
+  except errors.Error as e:
+    messages[case] = str(e)
+with open(sys.argv[2], "w") as f:
+  json.dump(messages, f)
+"""
+
+
+def main_errors(script, cases, messages_file):
+  """The errors of many runs of a script, in one subprocess (each run as a
+  script would spend seconds importing TensorFlow).
+
+  Args:
+    script: A script of the repository root, e.g. `"train.py"`.
+    cases: `{case: [argument]}`; each case's flags are parsed afresh and
+        the script's `main` called, as `cli.run_main` calls it.
+    messages_file: A file the subprocess writes the messages to.
+
+  Returns:
+    `{case: the one-line message of the project's error that main raised,
+    or None if it returned}`.
+  """
+  harness = _MAIN_HARNESS.format(module=os.path.splitext(script)[0])
+  result = run(harness, json.dumps(cases), messages_file)
+  assert result.returncode == 0, result.stderr
+  with open(messages_file) as f:
+    return json.load(f)
 
 
 def assert_one_line_error(result, script, message):

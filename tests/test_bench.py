@@ -85,23 +85,43 @@ def test_num_coordinates_sizes_the_quadratic():
       2 * 300 * 10, "train", 2, 2) / 1e9)
 
 
-@pytest.mark.parametrize("args, message", [
-    (["--num_steps=5", "--unroll_length=2"],
-     "must be a positive multiple of --unroll_length"),
-    pytest.param(["--num_epochs=0"], "--num_epochs must be at least 1",
-                 marks=pytest.mark.slow),
-    (["--num_coordinates=15"], "must be a positive multiple of 10"),
-    pytest.param(["--problem=mnist", "--num_coordinates=100"],
-                 "needs --problem=quadratic", marks=pytest.mark.slow),
-    (["--net=Adam"], "'Adam' is not a learned network"),
-    pytest.param(["--random_scaling=-1"],
-                 "--random_scaling must be at least 0", marks=pytest.mark.slow),
-])
-def test_bad_input(args, message):
-  result = run_bench(*(["--problem=quadratic"] + args))
-  assert result.returncode != 0
-  assert "Traceback" not in result.stderr
-  assert message in result.stderr.strip().splitlines()[-1]
+# bench.py's bad inputs, `{case: (arguments, a part of the message)}`, all
+# in one subprocess (`helpers.main_errors`); the first also as the script.
+BAD_INPUTS = {
+    "num_steps": (["--num_steps=5", "--unroll_length=2"],
+                  "must be a positive multiple of --unroll_length"),
+    "num_epochs": (["--num_epochs=0"], "--num_epochs must be at least 1"),
+    "num_coordinates": (["--num_coordinates=15"],
+                        "must be a positive multiple of 10"),
+    "num_coordinates_of_mnist": (["--problem=mnist", "--num_coordinates=100"],
+                                 "needs --problem=quadratic"),
+    "net": (["--net=Adam"], "'Adam' is not a learned network"),
+    "random_scaling": (["--random_scaling=-1"],
+                       "--random_scaling must be at least 0"),
+}
+
+
+@pytest.fixture(scope="module")
+def bad_input_errors(tmp_path_factory):
+  """`{case: message}` of every `BAD_INPUTS` case."""
+  cases = {case: ["--problem=quadratic"] + arguments
+           for case, (arguments, _) in BAD_INPUTS.items()}
+  return helpers.main_errors(
+      "bench.py", cases,
+      str(tmp_path_factory.mktemp("bench_errors") / "messages.json"))
+
+
+@pytest.mark.parametrize("case", sorted(BAD_INPUTS))
+def test_bad_input(bad_input_errors, case):
+  assert bad_input_errors[case] is not None, "no error"
+  assert BAD_INPUTS[case][1] in bad_input_errors[case]
+  assert "\n" not in bad_input_errors[case]
+
+
+def test_bad_input_as_the_script():
+  arguments, message = BAD_INPUTS["num_steps"]
+  helpers.assert_one_line_error(run_bench("--problem=quadratic", *arguments),
+                                "bench.py", message)
 
 
 def sweep_table(tmp_path, *args):

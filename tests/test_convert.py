@@ -15,7 +15,6 @@ import codecs
 import collections
 import concurrent.futures
 import io
-import json
 import os
 import pickle
 import struct
@@ -251,35 +250,12 @@ def test_reference_matches_the_untrained_port():
 
 
 # convert.py's runs. Each subprocess spends seconds importing TensorFlow, so
-# that most cases run in one subprocess (`HARNESS`), which calls
+# that most cases run in one subprocess (`helpers.main_errors`), which calls
 # `convert.main` as `cli.run_main` does, and records each error's message;
 # a few cases run as the script itself, to check the exit status and the
 # one line on stderr. All of them start at once, in the `runs` fixture.
 # `{dir}` in an argument is the folder of the inputs and outputs; a case
 # without `--output` writes `{dir}/<case>.new.l2l`.
-
-HARNESS = """
-import json
-import sys
-
-from absl import flags
-
-import convert
-import errors
-
-cases = json.loads(sys.argv[1])
-messages = {}
-for case, arguments in cases.items():
-  flags.FLAGS.unparse_flags()
-  flags.FLAGS(["convert.py"] + arguments)
-  try:
-    convert.main([])
-    messages[case] = None
-  except errors.Error as e:
-    messages[case] = str(e)
-with open(sys.argv[2], "w") as f:
-  json.dump(messages, f)
-"""
 
 # Errors: `{case: (arguments, the message or a part of it)}`.
 ERROR_CASES = {
@@ -404,7 +380,8 @@ def runs(tmp_path_factory, fake_dill):
 
   Returns:
     `(folder, messages, results)`: the folder of the inputs and outputs,
-    `{case: error message or None}` of every case (from `HARNESS`), and
+    `{case: error message or None}` of every case (`helpers.main_errors`),
+    and
     `{case: subprocess result}` of the cases run as the script.
   """
   folder = tmp_path_factory.mktemp("convert")
@@ -419,14 +396,13 @@ def runs(tmp_path_factory, fake_dill):
   script_cases = {case: [a.replace(".new.l2l", ".script.l2l")
                          for a in cases[case]]
                   for case in SCRIPT_ERROR_CASES + SCRIPT_SUCCESS_CASES}
-  jobs = [(HARNESS, json.dumps(cases), messages_file)] + [
-      ("convert.py",) + tuple(a) for a in script_cases.values()]
-  with concurrent.futures.ThreadPoolExecutor(len(jobs)) as pool:
-    results = list(pool.map(lambda job: helpers.run(*job), jobs))
-  assert results[0].returncode == 0, results[0].stderr
-  with open(messages_file) as f:
-    messages = json.load(f)
-  return folder, messages, dict(zip(script_cases, results[1:]))
+  with concurrent.futures.ThreadPoolExecutor(1 + len(script_cases)) as pool:
+    harness = pool.submit(helpers.main_errors, "convert.py", cases,
+                          messages_file)
+    results = list(pool.map(lambda a: helpers.run("convert.py", *a),
+                            script_cases.values()))
+  messages = harness.result()
+  return folder, messages, dict(zip(script_cases, results))
 
 
 @pytest.mark.parametrize("case", sorted(ERROR_CASES))

@@ -176,23 +176,43 @@ def test_quick_mode_makes_every_figure_and_reuses_its_runs(tmp_path):
   assert [os.path.getmtime(r) for r in runs] == times
 
 
-# Each a figures.py run: two in the default suite, the others slow.
-@pytest.mark.parametrize("args, message", [
-    (["--figures=quadratic,bogus"], "unknown figure(s) bogus"),
-    (["--learning_rates=0.1,fast"], "--learning_rates must be numbers"),
-    pytest.param(["--learning_rates=-1"], "--learning_rates must be positive",
-                 marks=pytest.mark.slow),
-    pytest.param(["--train_epochs=0"], "--train_epochs must be at least 1",
-                 marks=pytest.mark.slow),
-    pytest.param(["--output_dir=/nonexistent/figures"],
-                 "parent folder does not exist", marks=pytest.mark.slow),
-])
-def test_bad_input(args, message):
-  result = run_figures("--quick", *args)
+# figures.py's bad inputs, `{case: (arguments, a part of the message)}`,
+# all in one subprocess (`helpers.main_errors`); the first also as the
+# script.
+BAD_INPUTS = {
+    "figures": (["--figures=quadratic,bogus"], "unknown figure(s) bogus"),
+    "learning_rates": (["--learning_rates=0.1,fast"],
+                       "--learning_rates must be numbers"),
+    "negative_learning_rates": (["--learning_rates=-1"],
+                                "--learning_rates must be positive"),
+    "train_epochs": (["--train_epochs=0"], "--train_epochs must be at least 1"),
+    "output_dir": (["--output_dir=/nonexistent/figures"],
+                   "parent folder does not exist"),
+}
+
+
+@pytest.fixture(scope="module")
+def bad_input_errors(tmp_path_factory):
+  """`{case: message}` of every `BAD_INPUTS` case."""
+  cases = {case: ["--quick"] + arguments
+           for case, (arguments, _) in BAD_INPUTS.items()}
+  return helpers.main_errors(
+      "figures.py", cases,
+      str(tmp_path_factory.mktemp("figures_errors") / "messages.json"))
+
+
+@pytest.mark.parametrize("case", sorted(BAD_INPUTS))
+def test_bad_input(bad_input_errors, case):
+  assert bad_input_errors[case] is not None, "no error"
+  assert BAD_INPUTS[case][1] in bad_input_errors[case]
+  assert "\n" not in bad_input_errors[case]
+
+
+def test_bad_input_as_the_script():
+  arguments, message = BAD_INPUTS["figures"]
+  result = run_figures("--quick", *arguments)
   assert result.returncode == 1
-  assert "Traceback" not in result.stderr
-  last = result.stderr.strip().splitlines()[-1]
-  assert last.startswith("figures.py: error: ") and message in last
+  helpers.assert_one_line_error(result, "figures.py", message)
 
 
 @pytest.mark.slow  # A figures.py run; the extension's steps are checked in

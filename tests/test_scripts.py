@@ -70,27 +70,8 @@ def test_train_with_other_net_settings(tmp_path):
   assert result.returncode == 0, result.stderr
   assert networks.from_file(os.path.join(
       save_path, "cw.l2l")).net_options["scale"] == 0.5
-  result = helpers.run("train.py", *FAST, "--num_epochs=4",
-                       "--save_path=" + save_path, "--resume")
-  helpers.assert_one_line_error(result, "train.py",
-                        "--output_scale=None (the run used 0.5)")
-  result = helpers.run("train.py", *FAST, "--log_and_sign_k=10")
-  helpers.assert_one_line_error(result, "train.py", "--problem=simple: "
-                        "--log_and_sign_k: none of the nets (cw) has "
-                        "LogAndSign preprocessing.")
-  # A run of the original code's MNIST nets is not resumed with the paper's,
-  # the problem's defaults here.
-  old_run = tmp_path / "old_mnist_run"
-  old_run.mkdir()
-  (old_run / "run.json").write_text(json.dumps({
-      "problem": "mnist", "num_steps": 100, "unroll_length": 20,
-      "second_derivatives": False, "log_and_sign_k": 5,
-      "output_scale": 0.01}))
-  result = helpers.run("train.py", "--problem=mnist", "--resume",
-               "--save_path=" + str(old_run))
-  helpers.assert_one_line_error(
-      result, "train.py", "--log_and_sign_k=10 (the run "
-      "used 5), --output_scale=0.1 (the run used 0.01)")
+  with open(os.path.join(save_path, "run.json")) as f:
+    assert json.load(f)["output_scale"] == 0.5
 
 
 def test_train_warns_of_a_run_that_stays_at_its_initial_loss(tmp_path):
@@ -153,39 +134,92 @@ def test_evaluate_beyond_the_training_horizon(tmp_path):
   assert np.loadtxt(output, delimiter=",", skiprows=7).shape == (201,)
 
 
-# Each a train.py run (seconds, mostly importing TensorFlow): the checks of
-# the same helper as a default case are slow.
-TRAIN_BAD_INPUTS = [
-    (["--problem=cubic"], "--problem=cubic is not a valid problem"),
-    pytest.param(["--unroll_length=0"],
-                 "--unroll_length must be at least 1, got 0",
-                 marks=pytest.mark.slow),
-    (["--num_steps=30", "--unroll_length=20"],
-     "--num_steps (30) must be a positive multiple of --unroll_length (20)"),
-    pytest.param(["--num_epochs=0"], "--num_epochs must be at least 1",
-                 marks=pytest.mark.slow),
-    pytest.param(["--learning_rate=-1"], "--learning_rate must be positive",
-                 marks=pytest.mark.slow),
-    (["--learning_rate=nan"], "--learning_rate must be positive"),
-    (["--net=Adam"], "'Adam' is not a learned network"),
-    pytest.param(["--random_scaling=-1"],
-                 "--random_scaling must be at least 0",
-                 marks=pytest.mark.slow),
-    (["--curriculum=30"], "--curriculum: num_steps (30) must be a positive "
-     "multiple of unroll_length (20)"),
-    pytest.param(["--curriculum=100"], "must increase",
-                 marks=pytest.mark.slow),
-    (["--problem=simple,simple-multi"],
-     "a family's problems must all be trained by a single net"),
-]
+# train.py's bad inputs: `{case: (arguments, a part of the message)}`, each
+# run with a `--save_path` of its own that must stay absent. All run in one
+# subprocess (`helpers.main_errors`);
+# test_train_refuses_an_existing_save_path runs the script itself.
+TRAIN_BAD_INPUTS = {
+    "problem": (["--problem=cubic"], "--problem=cubic is not a valid problem"),
+    "unroll_length": (["--unroll_length=0"],
+                      "--unroll_length must be at least 1, got 0"),
+    "num_steps": (["--num_steps=30", "--unroll_length=20"],
+                  "--num_steps (30) must be a positive multiple of "
+                  "--unroll_length (20)"),
+    "num_epochs": (["--num_epochs=0"], "--num_epochs must be at least 1"),
+    "negative_learning_rate": (["--learning_rate=-1"],
+                               "--learning_rate must be positive"),
+    "nan_learning_rate": (["--learning_rate=nan"],
+                          "--learning_rate must be positive"),
+    "net": (["--net=Adam"], "'Adam' is not a learned network"),
+    "random_scaling": (["--random_scaling=-1"],
+                       "--random_scaling must be at least 0"),
+    "curriculum_multiple": (["--curriculum=30"],
+                            "--curriculum: num_steps (30) must be a positive "
+                            "multiple of unroll_length (20)"),
+    "curriculum_order": (["--curriculum=100"], "must increase"),
+    "family": (["--problem=simple,simple-multi"],
+               "a family's problems must all be trained by a single net"),
+    "resume_without_save_path": (["--resume"], "--resume needs --save_path"),
+    "resume_of_a_folder_without_run": (
+        ["--save_path={dir}/empty_run", "--resume"],
+        "holds no run to continue"),
+    "save_path_without_parent": (["--save_path={dir}/a/b"],
+                                 "parent folder does not exist"),
+    "log_and_sign_k_without_log_and_sign": (
+        ["--log_and_sign_k=10"], "--problem=simple: --log_and_sign_k: none "
+        "of the nets (cw) has LogAndSign preprocessing."),
+    # Resumed runs keep their net settings (`RESUMED_RUNS`).
+    "resume_without_the_runs_output_scale": (
+        ["--save_path={dir}/scaled_run", "--resume", "--num_steps=20",
+         "--unroll_length=20", "--num_epochs=4"],
+        "--output_scale=None (the run used 0.5)"),
+    # A run of the original code's MNIST nets is not resumed with the
+    # paper's, the problem's defaults here.
+    "resume_of_the_original_codes_mnist_nets": (
+        ["--save_path={dir}/old_mnist_run", "--problem=mnist", "--resume"],
+        "--log_and_sign_k=10 (the run used 5), --output_scale=0.1 (the run "
+        "used 0.01)"),
+}
+# The run.json of the runs that TRAIN_BAD_INPUTS resume.
+RESUMED_RUNS = {
+    "scaled_run": {"problem": "simple", "num_steps": 20, "unroll_length": 20,
+                   "second_derivatives": False, "output_scale": 0.5},
+    "old_mnist_run": {"problem": "mnist", "num_steps": 100,
+                      "unroll_length": 20, "second_derivatives": False,
+                      "log_and_sign_k": 5, "output_scale": 0.01},
+}
 
 
-@pytest.mark.parametrize("args, message", TRAIN_BAD_INPUTS)
-def test_train_bad_input(tmp_path, args, message):
-  save_path = tmp_path / "run"
-  result = helpers.run("train.py", "--save_path=" + str(save_path), *args)
-  helpers.assert_one_line_error(result, "train.py", message)
-  assert not save_path.exists()
+@pytest.fixture(scope="module")
+def train_errors(tmp_path_factory):
+  """`(folder, {case: message})` of every `TRAIN_BAD_INPUTS` case."""
+  folder = tmp_path_factory.mktemp("train_errors")
+  (folder / "empty_run").mkdir()
+  for name, config in RESUMED_RUNS.items():
+    (folder / name).mkdir()
+    (folder / name / "run.json").write_text(json.dumps(config))
+  cases = {}
+  for case, (arguments, _) in TRAIN_BAD_INPUTS.items():
+    arguments = [a.replace("{dir}", str(folder)) for a in arguments]
+    if case != "resume_without_save_path" and not any(
+        a.startswith("--save_path=") for a in arguments):
+      arguments.append("--save_path={}/{}".format(folder, case))
+    cases[case] = arguments
+  return folder, helpers.main_errors("train.py", cases,
+                                     str(folder / "messages.json"))
+
+
+@pytest.mark.parametrize("case", sorted(TRAIN_BAD_INPUTS))
+def test_train_bad_input(train_errors, case):
+  folder, messages = train_errors
+  assert messages[case] is not None, "no error"
+  assert TRAIN_BAD_INPUTS[case][1] in messages[case]
+  assert "\n" not in messages[case]
+  assert not (folder / case).exists()
+  assert sorted(p.name for p in folder.iterdir()) == sorted(
+      ["empty_run", "messages.json"] + list(RESUMED_RUNS))
+  for name in RESUMED_RUNS:
+    assert [p.name for p in (folder / name).iterdir()] == ["run.json"]
 
 
 def test_train_a_family_with_rnnprop_scaling_and_a_curriculum(tmp_path):
@@ -212,11 +246,6 @@ def test_train_a_family_with_rnnprop_scaling_and_a_curriculum(tmp_path):
   assert np.isfinite(helpers.log_mean_final_errors(result.stdout)).all()
 
 
-def test_train_resume_without_save_path():
-  helpers.assert_one_line_error(helpers.run("train.py", "--resume"), "train.py",
-                        "--resume needs --save_path")
-
-
 def test_train_refuses_an_existing_save_path(tmp_path):
   (tmp_path / "cw.l2l").write_bytes(b"precious")
   result = helpers.run("train.py", "--save_path=" + str(tmp_path))
@@ -226,35 +255,39 @@ def test_train_refuses_an_existing_save_path(tmp_path):
   assert (tmp_path / "cw.l2l").read_bytes() == b"precious"
 
 
-@pytest.mark.slow  # test_training.py checks the same in-process.
-def test_train_resume_of_a_folder_without_run(tmp_path):
-  result = helpers.run("train.py", "--save_path=" + str(tmp_path), "--resume")
-  helpers.assert_one_line_error(result, "train.py", "holds no run to continue")
+# evaluate.py's bad inputs, as TRAIN_BAD_INPUTS; test_evaluate_corrupt_path
+# runs the script itself.
+EVALUATE_BAD_INPUTS = {
+    "optimizer": (["--optimizer=Adagrad"],
+                  "--optimizer=Adagrad is not a valid optimizer"),
+    "problem": (["--problem=cubic"], "--problem=cubic is not a valid problem"),
+    "absent_path": (["--path=/no/such/folder"],
+                    "is not a folder of saved optimizer files"),
+    "path_without_the_net_file": (["--path={dir}/empty"],
+                                  "Cannot read optimizer file"),
+    "num_steps": (["--num_steps=0"], "--num_steps must be at least 1"),
+    "learning_rate": (["--learning_rate=0"],
+                      "--learning_rate must be positive"),
+    "output": (["--output=losses.txt"], "must end in .csv or .npz"),
+}
 
 
-@pytest.mark.slow  # test_training.py checks the same in-process.
-def test_train_save_path_without_parent(tmp_path):
-  result = helpers.run("train.py", "--save_path=" + str(tmp_path / "a" / "b"))
-  helpers.assert_one_line_error(result, "train.py",
-                                "parent folder does not exist")
+@pytest.fixture(scope="module")
+def evaluate_errors(tmp_path_factory):
+  """`{case: message}` of every `EVALUATE_BAD_INPUTS` case."""
+  folder = tmp_path_factory.mktemp("evaluate_errors")
+  (folder / "empty").mkdir()
+  cases = {case: [a.replace("{dir}", str(folder)) for a in arguments]
+           for case, (arguments, _) in EVALUATE_BAD_INPUTS.items()}
+  return helpers.main_errors("evaluate.py", cases,
+                             str(folder / "messages.json"))
 
 
-EVALUATE_BAD_INPUTS = [
-    (["--optimizer=Adagrad"], "--optimizer=Adagrad is not a valid optimizer"),
-    pytest.param(["--problem=cubic"], "--problem=cubic is not a valid problem",
-                 marks=pytest.mark.slow),
-    (["--path=/no/such/folder"], "is not a folder of saved optimizer files"),
-    (["--num_steps=0"], "--num_steps must be at least 1"),
-    pytest.param(["--learning_rate=0"], "--learning_rate must be positive",
-                 marks=pytest.mark.slow),
-    (["--output=losses.txt"], "must end in .csv or .npz"),
-]
-
-
-@pytest.mark.parametrize("args, message", EVALUATE_BAD_INPUTS)
-def test_evaluate_bad_input(args, message):
-  helpers.assert_one_line_error(helpers.run("evaluate.py", *args),
-                                "evaluate.py", message)
+@pytest.mark.parametrize("case", sorted(EVALUATE_BAD_INPUTS))
+def test_evaluate_bad_input(evaluate_errors, case):
+  assert evaluate_errors[case] is not None, "no error"
+  assert EVALUATE_BAD_INPUTS[case][1] in evaluate_errors[case]
+  assert "\n" not in evaluate_errors[case]
 
 
 def test_evaluate_corrupt_path(tmp_path):
@@ -262,12 +295,6 @@ def test_evaluate_corrupt_path(tmp_path):
   result = helpers.run("evaluate.py", "--path=" + str(tmp_path))
   helpers.assert_one_line_error(result, "evaluate.py",
                                 "is not a valid .l2l file")
-
-
-def test_evaluate_path_without_the_net_file(tmp_path):
-  result = helpers.run("evaluate.py", "--path=" + str(tmp_path))
-  helpers.assert_one_line_error(result, "evaluate.py",
-                                "Cannot read optimizer file")
 
 
 def test_killed_run_keeps_its_optimizer_and_resumes(tmp_path):
