@@ -24,6 +24,7 @@ import os
 import zipfile
 from typing import Any, Dict, Mapping, NamedTuple, Optional, Sequence
 
+from absl import logging
 import numpy as np
 
 import errors
@@ -153,6 +154,30 @@ def read_contents(filename: str) -> Contents:
           "floating point.".format(filename, key, value.dtype))
     result.setdefault(module, {})[variable] = value
   return Contents(result, network)
+
+
+def _as_json(value: Any) -> Any:
+  """`value` as JSON text reads back (tuples become lists), to compare
+  options given in code with stored ones."""
+  return json.loads(json.dumps(value, sort_keys=True))
+
+
+def warn_of_replaced_network(filename: str, requested: NetDescription,
+                             stored: NetDescription):
+  """Logs a warning for each difference between the network requested and
+  the one `filename` describes, which replaces it: the class, or, for the
+  same class, every option whose stored value differs from the requested
+  one (`requested["net_options"]` with the class's defaults filled in)."""
+  if stored["net"] != requested["net"]:
+    logging.warning("%s holds a network of class %s, which replaces the "
+                    "requested %s.", filename, stored["net"],
+                    requested["net"])
+    return
+  options = requested["net_options"]
+  for key, value in sorted(stored["net_options"].items()):
+    if key in options and _as_json(options[key]) != _as_json(value):
+      logging.warning("%s stores %s=%r, which replaces %r.", filename, key,
+                      value, options[key])
 
 
 def check_matches(filename: str, net_vars: NetVariables,

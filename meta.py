@@ -24,6 +24,7 @@ from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 from absl import logging
 import tensorflow as tf
 
+import l2l_files
 import networks
 import optimizee
 import programs
@@ -241,7 +242,7 @@ class MetaOptimizer:
     self._config = kwargs or {"coordinatewise": DEFAULT_NET_CONFIG}
 
   def save(self, path: Optional[str] = None
-          ) -> Dict[str, networks.NetVariables]:
+          ) -> Dict[str, l2l_files.NetVariables]:
     """Returns the nets' weights, and saves them under `path` if given.
 
     Args:

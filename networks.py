@@ -2,73 +2,50 @@
 # Licensed under the Apache License, Version 2.0 (see LICENSE).
 """Optimizer networks: learned LSTM optimizers and hand-written baselines.
 
-Every network is a Sonnet 2 RNN core mapping the gradient of one optimizee
-variable to an update of the same shape:
+Every network is a Sonnet 2 RNN core (`Network`, from `network_base`)
+mapping the gradient of one optimizee variable to an update of the same
+shape:
 
     update, next_state = net(gradients, prev_state)
 
-`factory` builds a network by class name, `save` returns (and writes) its
-weights, `set_weights` assigns them back. Learned networks are saved as
-`.l2l` files, a format that `l2l_files` reads and writes (`load` and
-`write_l2l` here are its `read` and `write`); a file also stores the
-network's class and options (`describe`), so that `from_file` rebuilds it.
-The `initializer` argument and the original's Sonnet 1 LSTM layout are
-handled by `initializers`.
+The learned nets are defined here, the hand-written optimizers (`Sgd`,
+`Adam`, `RMSprop`, `Nag`) in `hand_written`. `factory` builds a network by
+class name, `save` returns (and writes) its weights, `set_weights` assigns
+them back. Learned networks are saved as `.l2l` files, a format that
+`l2l_files` reads and writes (`load` here is its `read`); a file also
+stores the network's class and options (`describe`), so that `from_file`
+rebuilds it. The `initializer` argument and the original's Sonnet 1 LSTM
+layout are handled by `initializers`.
 """
 
-import abc
 import collections
-import json
 from typing import Any, Dict, Mapping, Optional, Sequence, Tuple
 
-from absl import logging
 import numpy as np
 import sonnet as snt
 import tensorflow as tf
 import tree
 
 import errors
+import hand_written
 import initializers
 import l2l_files
+import network_base
 import preprocess
 import update_rules
 
-# Saved weights: {module name: {variable name: array}}.
-NetVariables = l2l_files.NetVariables
-# The `.l2l` reader and writer, under the names this module always had.
+# The base class of every network, its weights' functions, and the
+# hand-written optimizers.
+Network = network_base.Network
+describe = network_base.describe
+save = network_base.save
+set_weights = network_base.set_weights
+Sgd = hand_written.Sgd
+Adam = hand_written.Adam
+RMSprop = hand_written.RMSprop
+Nag = hand_written.Nag
+# The `.l2l` reader, under the name this module always had.
 load = l2l_files.read
-write_l2l = l2l_files.write
-
-
-class Network(snt.RNNCore, metaclass=abc.ABCMeta):
-  """Base class of the optimizer networks.
-
-  `update, next_state = net(gradients, prev_state)` maps the gradient of one
-  optimizee variable to its update (same shape) and the next RNN state.
-  """
-
-  @abc.abstractmethod
-  def initial_state_for_inputs(self, inputs: tf.Tensor,
-                               dtype: tf.DType = tf.float32):
-    """Returns the initial RNN state for a variable shaped as `inputs`."""
-
-  @property
-  @abc.abstractmethod
-  def saved_variables(self) -> Dict[str, Tuple[str, ...]]:
-    """`{module: variable names}` that `save` writes for this network."""
-
-  @property
-  @abc.abstractmethod
-  def net_options(self) -> Dict[str, Any]:
-    """The `factory` options that rebuild this network, but its weights
-    (no `initializer`) and module name."""
-
-  @property
-  def coordinatewise(self) -> bool:
-    """Whether the network treats every coordinate independently, so that
-    the coordinates of several variables can go through it as one flat
-    vector with the same result."""
-    return False
 
 
 class StandardDeepLSTM(Network):
@@ -393,162 +370,6 @@ class RNNprop(StandardDeepLSTM):
     return RNNpropState(inputs_state, rnn_state)
 
 
-class _HandWrittenOptimizer(Network):
-  """An optimizer without learned weights, coordinate by coordinate."""
-
-  @property
-  def saved_variables(self) -> Dict[str, Tuple[str, ...]]:
-    return {}
-
-  @property
-  def coordinatewise(self) -> bool:
-    return True
-
-
-@snt.allow_empty_variables
-class Sgd(_HandWrittenOptimizer):
-  """Gradient descent with a constant learning rate, as a network."""
-
-  def __init__(self, learning_rate: float = 0.001, name: str = "sgd"):
-    """Creates an `Sgd` network.
-
-    Args:
-      learning_rate: Step size.
-      name: Module name.
-    """
-    super().__init__(name=name)
-    self._learning_rate = learning_rate
-
-  @property
-  def net_options(self) -> Dict[str, Any]:
-    return {"learning_rate": self._learning_rate}
-
-  def __call__(self, inputs: tf.Tensor, prev_state):
-    """Returns `(-learning_rate * inputs, ())`, for gradients of any shape."""
-    del prev_state  # Stateless.
-    return -self._learning_rate * inputs, ()
-
-  def initial_state(self, batch_size: int):
-    del batch_size  # Stateless.
-    return ()
-
-  def initial_state_for_inputs(self, inputs: tf.Tensor,
-                               dtype: tf.DType = tf.float32):
-    del inputs, dtype  # Stateless.
-    return ()
-
-
-@snt.allow_empty_variables
-class Adam(_HandWrittenOptimizer):
-  """Adam (https://arxiv.org/abs/1412.6980) as a network; its state is an
-  `update_rules.AdamState`."""
-
-  def __init__(self, learning_rate: float = 1e-3, beta1: float = 0.9,
-               beta2: float = 0.999, epsilon: float = 1e-8,
-               name: str = "adam"):
-    """Creates an `Adam` network with the given hyper-parameters."""
-    super().__init__(name=name)
-    self._learning_rate = learning_rate
-    self._beta1 = beta1
-    self._beta2 = beta2
-    self._epsilon = epsilon
-
-  @property
-  def net_options(self) -> Dict[str, Any]:
-    return {"learning_rate": self._learning_rate, "beta1": self._beta1,
-            "beta2": self._beta2, "epsilon": self._epsilon}
-
-  def __call__(self, inputs: tf.Tensor,
-               prev_state: update_rules.AdamState):
-    """Computes the Adam update of a variable from its gradient.
-
-    Args:
-      inputs: Gradient `Tensor` of any shape, `n` elements.
-      prev_state: `update_rules.AdamState` for `n` coordinates.
-
-    Returns:
-      `(update, next_state)`, `update` shaped as `inputs`.
-    """
-    update, next_state = update_rules.adam_update(
-        tf.reshape(inputs, [-1, 1]), update_rules.AdamState(*prev_state),
-        self._learning_rate, self._beta1, self._beta2, self._epsilon)
-    return tf.reshape(update, tf.shape(inputs)), next_state
-
-  def initial_state(self, batch_size: int, dtype: tf.DType = tf.float32):
-    """Returns the zero `update_rules.AdamState` for `batch_size`
-    coordinates."""
-    return update_rules.AdamState(t=tf.zeros([], dtype=dtype),
-                                  m=tf.zeros([batch_size, 1], dtype=dtype),
-                                  v=tf.zeros([batch_size, 1], dtype=dtype))
-
-  def initial_state_for_inputs(self, inputs: tf.Tensor,
-                               dtype: tf.DType = tf.float32):
-    return self.initial_state(inputs.shape.num_elements(), dtype=dtype)
-
-
-class _ElementwiseOptimizer(_HandWrittenOptimizer):
-  """A hand-written optimizer with one state tensor shaped as the gradient."""
-
-  @abc.abstractmethod
-  def _update(self, gradients: tf.Tensor, state: tf.Tensor):
-    """Returns `(update, next_state)` for gradients and a state of one shape."""
-
-  def __call__(self, inputs: tf.Tensor, prev_state: tf.Tensor):
-    """Returns `(update, next_state)`, both shaped as `inputs`."""
-    return self._update(inputs, prev_state)
-
-  def initial_state(self, batch_size: int, dtype: tf.DType = tf.float32):
-    """Returns a zero state for `batch_size` coordinates, shaped `[n]`."""
-    return tf.zeros([batch_size], dtype=dtype)
-
-  def initial_state_for_inputs(self, inputs: tf.Tensor,
-                               dtype: tf.DType = tf.float32):
-    return tf.zeros(inputs.shape, dtype=dtype)
-
-
-@snt.allow_empty_variables
-class RMSprop(_ElementwiseOptimizer):
-  """RMSprop (Tieleman & Hinton 2012) as a network, Torch's defaults."""
-
-  def __init__(self, learning_rate: float = 1e-2, decay: float = 0.99,
-               epsilon: float = 1e-8, name: str = "rmsprop"):
-    """Creates an `RMSprop` network with the given hyper-parameters."""
-    super().__init__(name=name)
-    self._learning_rate = learning_rate
-    self._decay = decay
-    self._epsilon = epsilon
-
-  @property
-  def net_options(self) -> Dict[str, Any]:
-    return {"learning_rate": self._learning_rate, "decay": self._decay,
-            "epsilon": self._epsilon}
-
-  def _update(self, gradients, state):
-    return update_rules.rmsprop_update(gradients, state, self._learning_rate,
-                                       self._decay, self._epsilon)
-
-
-@snt.allow_empty_variables
-class Nag(_ElementwiseOptimizer):
-  """Nesterov's accelerated gradient (momentum 0.9 by default), as a
-  network."""
-
-  def __init__(self, learning_rate: float = 1e-3, momentum: float = 0.9,
-               name: str = "nag"):
-    """Creates a `Nag` network with the given hyper-parameters."""
-    super().__init__(name=name)
-    self._learning_rate = learning_rate
-    self._momentum = momentum
-
-  @property
-  def net_options(self) -> Dict[str, Any]:
-    return {"learning_rate": self._learning_rate, "momentum": self._momentum}
-
-  def _update(self, gradients, state):
-    return update_rules.nesterov_update(gradients, state, self._learning_rate,
-                                        self._momentum)
-
-
 # Network arguments a `.l2l` file does not store.
 _UNSTORED_OPTIONS = ("initializer", "name")
 
@@ -575,19 +396,6 @@ def is_learned(net: str) -> bool:
   return net in LEARNED_NETWORKS
 
 
-def describe(network: Network) -> l2l_files.NetDescription:
-  """Returns `{"net": class name, "net_options": {...}}`, the `factory`
-  arguments that rebuild `network` (but its weights), as `.l2l` files store
-  them."""
-  return {"net": type(network).__name__, "net_options": network.net_options}
-
-
-def _as_json(value: Any) -> Any:
-  """`value` as JSON text reads back (tuples become lists), to compare
-  options given in code with stored ones."""
-  return json.loads(json.dumps(value, sort_keys=True))
-
-
 def _stored_network_first(net: str, net_options: Dict[str, Any],
                           stored: l2l_files.NetDescription,
                           filename: str) -> Tuple[str, Dict[str, Any]]:
@@ -604,19 +412,12 @@ def _stored_network_first(net: str, net_options: Dict[str, Any],
     raise errors.InputError("{} holds an unknown network {!r}; valid names: "
                             "{}.".format(filename, stored["net"],
                                          ", ".join(_NETWORKS)))
-  if stored["net"] != net:
-    logging.warning("%s holds a network of class %s, which replaces the "
-                    "requested %s.",
-                    filename, stored["net"], net)
-    requested = {}
-  else:
-    requested = {key: value for key, value in net_options.items()
-                 if key not in _UNSTORED_OPTIONS}
+  requested = {key: value for key, value in net_options.items()
+               if key not in _UNSTORED_OPTIONS}
+  if stored["net"] == net:
     requested = _NETWORKS[net](**requested).net_options
-  for key, value in sorted(stored["net_options"].items()):
-    if key in requested and _as_json(requested[key]) != _as_json(value):
-      logging.warning("%s stores %s=%r, which replaces %r.", filename, key,
-                      value, requested[key])
+  l2l_files.warn_of_replaced_network(
+      filename, {"net": net, "net_options": requested}, stored)
   options = {key: value for key, value in net_options.items()
              if key in _UNSTORED_OPTIONS}
   options.update(stored["net_options"])
@@ -688,53 +489,3 @@ def from_file(filename: str) -> Network:
         "files stored it); load it with networks.factory(net, net_options, "
         "net_path=...) and save it again.".format(filename))
   return factory(network["net"], network["net_options"], net_path=filename)
-
-
-def _module_and_name(variable: tf.Variable) -> Tuple[str, str]:
-  """`("lstm_1", "w_i")` for a variable named `".../lstm_1/w_i:0"`."""
-  module, name = variable.name.split(":")[0].split("/")[-2:]
-  return module, name
-
-
-def save(network: Network, filename: Optional[str] = None) -> NetVariables:
-  """Returns a network's weights, and writes them to `filename` if given.
-
-  Args:
-    network: The network; its variables must exist (it has been called).
-    filename: Optional `.l2l` path, written atomically (see
-        `l2l_files.write`) with the network's description (`describe`).
-
-  Returns:
-    `{module: {variable: array}}`, e.g. `{"lstm_1": {"w_i": ..., "w_h": ...,
-    "b": ...}, "linear": {"w": ..., "b": ...}}`.
-  """
-  net_vars = collections.defaultdict(dict)
-  for variable in network.variables:
-    module, name = _module_and_name(variable)
-    net_vars[module][name] = variable.numpy()
-  net_vars = dict(net_vars)
-  if filename:
-    write_l2l(filename, net_vars, describe(network))
-  return net_vars
-
-
-def set_weights(network: Network, net_vars: NetVariables):
-  """Assigns saved weights (`save`'s result) to a network's variables.
-
-  Args:
-    network: The network; its variables must exist (it has been called).
-    net_vars: `{module: {variable: array}}`, exactly the network's variables.
-
-  Raises:
-    ValueError: If the modules, variables or shapes differ.
-  """
-  l2l_files.check_matches("set_weights", net_vars, network.saved_variables,
-                          type(network).__name__)
-  for variable in network.variables:
-    module, name = _module_and_name(variable)
-    value = np.asarray(net_vars[module][name])
-    if value.shape != tuple(variable.shape):
-      raise ValueError("set_weights: {}/{} has shape {}, the network's {}."
-                       .format(module, name, value.shape,
-                               tuple(variable.shape)))
-    variable.assign(value)

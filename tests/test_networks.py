@@ -542,7 +542,6 @@ def test_l2l_files_round_trip(tmp_path):
       assert loaded[module][name].dtype == value.dtype
       np.testing.assert_array_equal(loaded[module][name], value)
   assert networks.load is l2l_files.read
-  assert networks.write_l2l is l2l_files.write
 
 
 def test_load_refuses_pickles(tmp_path):
