@@ -423,20 +423,12 @@ class MetaOptimizer:
     unrolled, jit_compile, strategy = self._build(
         make_loss, len_unroll, net_assignments, second_derivatives,
         jit_compile, num_instances, rematerialize)
-    if strategy is not None:
-      programs_of = replicated.Replicated(strategy, unrolled)
-      return _with_instance_fx(MetaLoss(
-          loss=programs_of.program("loss", jit_compile),
-          update=programs_of.program("update", jit_compile),
-          reset=programs_of.reset(), fx=unrolled.fx, x=unrolled.x),
-                               unrolled.instance_fx)
+    programs_of = _programs_of(unrolled, strategy)
     return _with_instance_fx(MetaLoss(
-        loss=programs.Program(lambda: unrolled.unroll()[0], "loss",
-                              jit_compile),
-        update=programs.Program(unrolled.update, "update", jit_compile),
-        reset=tf.function(unrolled.reset),
-        fx=unrolled.fx,
-        x=unrolled.x), unrolled.instance_fx)
+        loss=programs_of.program("loss", jit_compile),
+        update=programs_of.program("update", jit_compile),
+        reset=programs_of.reset(), fx=unrolled.fx, x=unrolled.x),
+                             unrolled.instance_fx)
 
   def meta_minimize(self,
                     make_loss: Callable[[], tf.Tensor],
@@ -522,33 +514,26 @@ class MetaOptimizer:
     return self._recording_adam
 
 
+def _programs_of(unrolled: unroll.UnrolledOptimization,
+                 strategy: Optional[tf.distribute.Strategy],
+                 optimizer: Optional[_RecordingMetaAdam] = None):
+  """The programs of `unrolled` (`replicated.OneDevice`, or
+  `replicated.Replicated` on every replica of `strategy`), whose `step`
+  applies the meta-gradient with `optimizer`."""
+  if strategy is None:
+    return replicated.OneDevice(unrolled, optimizer)
+  return replicated.Replicated(strategy, unrolled, optimizer)
+
+
 def _meta_step(unrolled: unroll.UnrolledOptimization, jit_compile: bool,
                strategy: Optional[tf.distribute.Strategy],
                optimizer: _RecordingMetaAdam) -> MetaStep:
   """The `MetaStep` programs of `unrolled`, whose `step()` applies the
   meta-gradient with `optimizer` (on every replica of `strategy`, if
   given)."""
-  net_variables = unrolled.net_variables
-  if strategy is not None:
-    programs_of = replicated.Replicated(strategy, unrolled, optimizer)
-    return _with_instance_fx(MetaStep(
-        step=programs_of.program("step", jit_compile),
-        update=programs_of.program("update", jit_compile),
-        reset=programs_of.reset(), fx=unrolled.fx, x=unrolled.x),
-                             unrolled.instance_fx)
-
-  def step():
-    with tf.GradientTape(watch_accessed_variables=False) as tape:
-      tape.watch(net_variables)
-      loss, instance_fx_final, x_final, state_final = unrolled.unroll()
-    if net_variables:
-      # A non-finite meta-loss or meta-gradient never reaches the nets.
-      optimizer.apply_if_finite(loss, tape.gradient(loss, net_variables))
-    return unrolled.assign(instance_fx_final, x_final, state_final)
-
+  programs_of = _programs_of(unrolled, strategy, optimizer)
   return _with_instance_fx(MetaStep(
-      step=programs.Program(step, "step", jit_compile),
-      update=programs.Program(unrolled.update, "update", jit_compile),
-      reset=tf.function(unrolled.reset),
-      fx=unrolled.fx,
-      x=unrolled.x), unrolled.instance_fx)
+      step=programs_of.program("step", jit_compile),
+      update=programs_of.program("update", jit_compile),
+      reset=programs_of.reset(), fx=unrolled.fx, x=unrolled.x),
+                           unrolled.instance_fx)

@@ -1,6 +1,10 @@
 # Copyright 2026 The learning-to-learn TF2 port authors.
 # Licensed under the Apache License, Version 2.0 (see LICENSE).
-"""The meta-optimizer's programs under a `tf.distribute` strategy.
+"""The meta-optimizer's programs: `loss`, `update`, `step` and `reset` of an
+unrolled optimization, on one device (`OneDevice`) or on every replica of a
+`tf.distribute` strategy (`Replicated`). Both make the meta-step the same
+way: `UnrolledOptimization.unroll_and_gradient`, then the nets' guarded Adam
+step (`apply_if_finite`), which skips a non-finite loss or meta-gradient.
 
 Built inside a `MirroredStrategy` or `MultiWorkerMirroredStrategy` scope,
 each replica unrolls its own instances from its own values of the
@@ -30,6 +34,39 @@ def _compiled(function: Callable[[], Any],
   return tf.function(function, jit_compile=True) if compiled else function
 
 
+class OneDevice:
+  """`loss`, `update`, `step` and `reset` of an unrolled optimization, on
+  one device."""
+
+  def __init__(self, unrolled: unroll.UnrolledOptimization,
+               optimizer: Optional[Any] = None):
+    """Builds nothing yet.
+
+    Args:
+      unrolled: The unrolled optimization.
+      optimizer: The Adam of the nets (`apply_if_finite(loss, gradients)`),
+          for `step`.
+    """
+    self._unrolled = unrolled
+    self._optimizer = optimizer
+
+  def _step(self) -> tf.Tensor:
+    loss, gradients, *final = self._unrolled.unroll_and_gradient()
+    if self._unrolled.net_variables:
+      self._optimizer.apply_if_finite(loss, gradients)
+    return self._unrolled.assign(*final)
+
+  def program(self, name: str, jit_compile: bool) -> programs.Program:
+    """The program `name` (`"loss"`, `"update"` or `"step"`)."""
+    function = {"loss": lambda: self._unrolled.unroll()[0],
+                "update": self._unrolled.update, "step": self._step}[name]
+    return programs.Program(function, name, jit_compile)
+
+  def reset(self) -> Callable[[], Any]:
+    """`reset`, as a `tf.function`."""
+    return tf.function(self._unrolled.reset)
+
+
 class Replicated:
   """`loss`, `update`, `step` and `reset` of an unrolled optimization, run
   on every replica of `strategy`."""
@@ -54,13 +91,6 @@ class Replicated:
     return self._strategy.reduce(tf.distribute.ReduceOp.MEAN, per_replica,
                                  axis=None)
 
-  def _unroll_and_gradient(self):
-    with tf.GradientTape(watch_accessed_variables=False) as tape:
-      tape.watch(self._net_variables)
-      loss, instance_fx_final, x_final, state_final = self._unrolled.unroll()
-    return (loss, tape.gradient(loss, self._net_variables),
-            instance_fx_final, x_final, state_final)
-
   def _loss(self, compiled: bool) -> Callable[[], tf.Tensor]:
     unrolled = _compiled(self._unrolled.unroll, compiled)
     return lambda: self._mean(self._strategy.run(lambda: unrolled()[0]))
@@ -74,7 +104,8 @@ class Replicated:
     return lambda: self._mean(self._strategy.run(replica_update))
 
   def _step(self, compiled: bool) -> Callable[[], tf.Tensor]:
-    unroll_and_gradient = _compiled(self._unroll_and_gradient, compiled)
+    unroll_and_gradient = _compiled(self._unrolled.unroll_and_gradient,
+                                    compiled)
 
     def replica_step():
       loss, gradients, *final = unroll_and_gradient()

@@ -337,6 +337,22 @@ class UnrolledOptimization:
         *self._flat(x, state))
     return (loss, instance_fx_final, *self._unflat(flat_final))
 
+  def unroll_and_gradient(self):
+    """`unroll`, and the meta-gradient: the gradient of its meta-loss with
+    respect to `net_variables`.
+
+    Returns:
+      `(loss, gradients, instance_fx_final, x_final, state_final)`:
+      `gradients` lists one `Tensor` (or `None`, for a variable the loss
+      does not depend on) per variable of `net_variables`; the rest as
+      `unroll` returns them.
+    """
+    net_variables = self.net_variables
+    with tf.GradientTape(watch_accessed_variables=False) as tape:
+      tape.watch(net_variables)
+      loss, *final = self.unroll()
+    return (loss, tape.gradient(loss, net_variables), *final)
+
   def assign(self, instance_fx_final, x_final, state_final) -> tf.Tensor:
     """Stores the results of an unroll as the current values and states;
     returns the final loss, the mean over instances."""
