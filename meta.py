@@ -28,6 +28,7 @@ import l2l_files
 import networks
 import optimizee
 import programs
+import rematerialization
 import replicated
 import unroll
 import update_rules
@@ -345,9 +346,10 @@ class MetaOptimizer:
                  [optimizee.variable_name(v) for v in problem.constants])
     assignments = _make_nets(problem.x, self._config, net_assignments,
                              self._nets)
-    unrolled = unroll.UnrolledOptimization(problem, self._nets, assignments,
-                                           len_unroll, second_derivatives,
-                                           rematerialize)
+    unrolled_class = (rematerialization.RematerializedOptimization
+                      if rematerialize else unroll.UnrolledOptimization)
+    unrolled = unrolled_class(problem, self._nets, assignments, len_unroll,
+                              second_derivatives)
     for key, net in self._nets.items():
       logging.info("Optimizer '%s' variables: %s", key,
                    [optimizee.variable_name(v) for v in net.variables])

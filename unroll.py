@@ -9,9 +9,7 @@ between unrolls. `meta.MetaOptimizer` builds one per `meta_loss` call and
 differentiates its meta-loss to train the nets.
 """
 
-import functools
-import math
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import Dict, List, Sequence, Tuple
 
 import tensorflow as tf
 import tree
@@ -39,11 +37,6 @@ def _split(joined: tf.Tensor, group: Sequence[int],
           for part, j in zip(tf.split(joined, sizes), group)]
 
 
-def _or_zeros(gradient: Optional[tf.Tensor], like: tf.Tensor) -> tf.Tensor:
-  """`gradient`, or zeros shaped as `like` for a missing (`None`) one."""
-  return tf.zeros_like(like) if gradient is None else gradient
-
-
 class UnrolledOptimization:
   """An optimizee, its optimizer nets and their states, unrolled in time.
 
@@ -57,16 +50,14 @@ class UnrolledOptimization:
   net on all of them at once (one larger, faster call; the same result), any
   other net on each variable separately.
 
-  Rematerialized, the unroll keeps for its backward pass only the values
-  and RNN states at the start of segments of about `sqrt(len_unroll)`
-  steps, and the backward pass recomputes the steps' activations from them.
+  `rematerialization.RematerializedOptimization` is the same unroll with a
+  backward pass that recomputes the steps' activations.
   """
 
   def __init__(self, problem: optimizee.Problem,
                nets: Dict[str, networks.Network],
                assignments: Sequence[Tuple[str, Sequence[int]]],
-               len_unroll: int, second_derivatives: bool,
-               rematerialize: bool = False):
+               len_unroll: int, second_derivatives: bool):
     self._problem = problem
     # Only the nets assigned variables take part (and are trained).
     self._nets = {key: nets[key] for key, _ in assignments}
@@ -77,7 +68,6 @@ class UnrolledOptimization:
         for key, subset in assignments]
     self._len_unroll = len_unroll
     self._second_derivatives = second_derivatives
-    self._rematerialize = rematerialize
 
     self._state = tree.map_structure(
         lambda s: tf.Variable(s, trainable=False, name="state",
@@ -157,8 +147,10 @@ class UnrolledOptimization:
     """
     x = [tf.convert_to_tensor(v) for v in self._problem.x]
     state = tree.map_structure(tf.convert_to_tensor, self._state)
-    if self._rematerialize:
-      return self._rematerialized_unroll(x, state)
+    return self._unroll_from(x, state)
+
+  def _unroll_from(self, x, state):
+    """`unroll` from values `x` and RNN states `state` (tensors)."""
     fx_array, x_final, state_final, _ = self._steps(
         0, self._len_unroll, self._len_unroll, self._fx_array(), x, state)
     return self._last_loss(fx_array, x_final, state_final)
@@ -227,115 +219,6 @@ class UnrolledOptimization:
         maximum_iterations=max_steps,
         name="unroll")
     return fx_array, x, state, inputs
-
-  def _rematerialized_unroll(self, x, state):
-    """`unroll`, its backward pass recomputing the steps' activations.
-
-    A `tf.custom_gradient` of the values, the states and the trainable
-    variables read (the nets' weights). The unroll runs in segments of about
-    `sqrt(len_unroll)` steps and keeps only each segment's first values and
-    RNN states. The backward pass goes through the segments in reverse: it
-    reruns the segment, keeping each step's values and states, then
-    recomputes each step under a tape, last to first, and chains the
-    vector-Jacobian products. It holds the segments' first inputs, one
-    segment's inputs and one step's activations at a time
-    (`parallel_iterations=1`: steps recomputed at once would each hold
-    their activations). Keeping every step's inputs instead would hold
-    `len_unroll` RNN states, most of the memory of a large problem.
-    """
-    len_unroll = self._len_unroll
-    segment_length = math.ceil(math.sqrt(len_unroll))
-    num_segments = math.ceil(len_unroll / segment_length)
-
-    def num_steps(i):
-      """The number of steps of segment `i`."""
-      return tf.minimum(segment_length, len_unroll - i * segment_length)
-
-    def segment_steps(i, fx_array, x, state, inputs=()):
-      """`_steps` of segment `i`: `(fx_array, x, state, inputs)`."""
-      return self._steps(i * segment_length, num_steps(i), segment_length,
-                         fx_array, x, state, inputs)
-
-    @tf.custom_gradient
-    def rematerialized_unroll(*flat):
-      def forward(i, fx_array, starts, x, state):
-        starts = [a.write(i, v) for a, v in zip(starts, self._flat(x, state))]
-        fx_array, x, state, _ = segment_steps(i, fx_array, x, state)
-        return i + 1, fx_array, starts, x, state
-
-      x, state = self._unflat(flat)
-      _, fx_array, starts, x_final, state_final = tf.while_loop(
-          cond=lambda i, *_: i < num_segments,
-          body=forward,
-          loop_vars=(tf.constant(0), self._fx_array(),
-                     self._input_arrays(num_segments, x, state), x, state),
-          maximum_iterations=num_segments,
-          name="segments")
-      loss, instance_fx_final, x_final, state_final = self._last_loss(
-          fx_array, x_final, state_final)
-      outputs = (loss, instance_fx_final, *self._flat(x_final, state_final))
-
-      def gradient(*output_gradients, variables=()):
-        d_loss, d_instance_fx_final, *d_flat = [
-            _or_zeros(d, v) for d, v in zip(output_gradients, outputs)]
-        # The final losses enter `loss` (their mean) and `instance_fx_final`.
-        with tf.GradientTape(watch_accessed_variables=False) as tape:
-          tape.watch(x_final)
-          instance_fx = self._instance_losses(x_final, self._len_unroll)
-        d_x = tape.gradient(
-            instance_fx, x_final,
-            output_gradients=(d_loss / self._problem.num_instances +
-                              d_instance_fx_final))
-        d_flat[:len(d_x)] = [d + g for d, g in zip(d_flat, d_x)]
-        # Problem variables are constants; the nets' weights are trainable.
-        trainable = [v for v in variables if v.trainable]
-
-        def step_backward(i, t, inputs, d_flat, d_variables):
-          """Step `t` of segment `i`, backward."""
-          step_inputs = [a.read(t) for a in inputs]
-          with tf.GradientTape(watch_accessed_variables=False) as tape:
-            tape.watch(step_inputs + trainable)
-            fx, x_next, state_next = self._time_step(
-                *self._unflat(step_inputs), i * segment_length + t)
-          gradients = [tf.convert_to_tensor(g) for g in tape.gradient(
-              [fx] + self._flat(x_next, state_next), step_inputs + trainable,
-              output_gradients=[d_loss] + d_flat,
-              unconnected_gradients=tf.UnconnectedGradients.ZERO)]
-          d_variables = [a + g for a, g in zip(
-              d_variables, gradients[len(step_inputs):])]
-          return t - 1, inputs, gradients[:len(step_inputs)], d_variables
-
-        def segment_backward(i, d_flat, d_variables):
-          x, state = self._unflat([a.read(i) for a in starts])
-          # Reruns the segment for its steps' inputs (not its losses).
-          _, _, _, inputs = segment_steps(
-              i, self._fx_array(), x, state,
-              self._input_arrays(segment_length, x, state))
-          _, _, d_flat, d_variables = tf.while_loop(
-              cond=lambda t, *_: t >= 0,
-              body=functools.partial(step_backward, i),
-              loop_vars=(num_steps(i) - 1, inputs, d_flat, d_variables),
-              parallel_iterations=1,
-              maximum_iterations=segment_length,
-              name="steps_backward")
-          return i - 1, d_flat, d_variables
-
-        _, d_flat, d_variables = tf.while_loop(
-            cond=lambda i, *_: i >= 0,
-            body=segment_backward,
-            loop_vars=(tf.constant(num_segments - 1), d_flat,
-                       [tf.zeros_like(v) for v in trainable]),
-            parallel_iterations=1,
-            maximum_iterations=num_segments,
-            name="segments_backward")
-        d_trainable = dict(zip((v.ref() for v in trainable), d_variables))
-        return d_flat, [d_trainable.get(v.ref()) for v in variables]
-
-      return outputs, gradient
-
-    loss, instance_fx_final, *flat_final = rematerialized_unroll(
-        *self._flat(x, state))
-    return (loss, instance_fx_final, *self._unflat(flat_final))
 
   def unroll_and_gradient(self):
     """`unroll`, and the meta-gradient: the gradient of its meta-loss with
