@@ -244,10 +244,8 @@ def train_optimizer(problem: str, settings: Settings,
           evaluation_epochs=1 if settings.quick else 20,
           checkpoint_period=period),
       save_path=path, resume=resume,
-      run_config=dict(
-          util.net_settings(net_config), problem=problem,
-          num_steps=num_steps, unroll_length=unroll_length,
-          second_derivatives=False),
+      run_config=training.run_config(problem, net_config, num_steps,
+                                     unroll_length),
       seed=settings.seed + 2, progress=_TrainingProgress(progress))
   if not l2l_files.has_nets(path):
     raise errors.InputError("Meta-training on {} saved no optimizer in {}: "

@@ -104,10 +104,9 @@ flags.DEFINE_integer("stalled_evaluations", 3,
 
 # Flags that define the optimizer being trained: a resumed run must use the
 # values of the run it continues (they are kept in save_path/run.json).
-_RUN_FLAGS = ("problem", "num_steps", "unroll_length", "second_derivatives",
-              "log_and_sign_k", "output_scale", "zero_output_layer")
-# Run flags added later: run.json records them only when they are not at
-# their defaults, so that runs recorded before they existed still resume.
+# Run flags added later (see `training.run_config`): run.json records them
+# only when they are not at their defaults, so that runs recorded before they
+# existed still resume.
 _LATER_RUN_FLAGS = ("net", "random_scaling", "curriculum")
 _STRATEGIES = ("off", "mirrored", "multi_worker_mirrored")
 _SCHEDULE_FLAGS = training.Schedule._fields
@@ -224,15 +223,15 @@ def _problem_names():
 
 
 def _run_config():
-  """The flags of `_RUN_FLAGS`, with the LogAndSign k and output scale that
-  the nets have (the problem's where the flags are not given), so that a run
-  is resumed with the nets it trained even if the problem's defaults
-  changed."""
-  config = {name: FLAGS[name].value for name in _RUN_FLAGS}
-  config.update({name: FLAGS[name].value for name in _LATER_RUN_FLAGS
-                 if FLAGS[name].value != FLAGS[name].default})
-  config.update(util.net_settings(_net_config()))
-  return config
+  """`training.run_config` of the flags, with the LogAndSign k and output
+  scale that the nets have (the problem's where the flags are not given), so
+  that a run is resumed with the nets it trained even if the problem's
+  defaults changed."""
+  return training.run_config(
+      FLAGS.problem, _net_config(), FLAGS.num_steps, FLAGS.unroll_length,
+      FLAGS.second_derivatives,
+      **{name: FLAGS[name].value for name in _LATER_RUN_FLAGS
+         if FLAGS[name].value != FLAGS[name].default})
 
 
 def _problems():

@@ -170,6 +170,37 @@ def worker_seed(seed: int,
   return int(np.random.SeedSequence([seed, task_id]).generate_state(1)[0])
 
 
+def run_config(problem: str, net_config: Dict[str, Dict[str, Any]],
+               num_steps: int, unroll_length: int,
+               second_derivatives: bool = False,
+               **later_settings: Any) -> Dict[str, Any]:
+  """What defines the optimizer a run trains, as `run.json` records it and
+  `check_save_path` compares it (keys are `train.py`'s flag names).
+
+  Args:
+    problem: The problem's name (a family: the names joined by commas).
+    net_config: `{net key: networks.factory arguments}` of the nets trained;
+        their LogAndSign k, output scale and zero output layer are recorded
+        (`util.net_settings`).
+    num_steps: Optimization steps per epoch.
+    unroll_length: Steps per unroll.
+    second_derivatives: Whether the meta-gradient flows through the
+        optimizee's gradients.
+    **later_settings: Settings added after the first runs were recorded
+        (e.g. `net`, `random_scaling`, `curriculum`): pass only those that
+        differ from their defaults, so that the earlier runs still resume.
+
+  Returns:
+    `{setting: JSON value}`.
+  """
+  config = dict(problem=problem, num_steps=num_steps,
+                unroll_length=unroll_length,
+                second_derivatives=second_derivatives)
+  config.update(util.net_settings(net_config))
+  config.update(later_settings)
+  return config
+
+
 def check_save_path(save_path: str, resume: bool,
                     run_config: Optional[Dict[str, Any]] = None):
   """Checks that a run may use `save_path`, touching nothing.

@@ -245,3 +245,23 @@ def test_check_curriculum():
     training.check_curriculum(20, 10, (45,))
   with pytest.raises(ValueError, match="must increase"):
     training.check_curriculum(20, 10, (20,))
+
+
+def test_run_config_records_the_nets_settings_and_the_later_settings_given():
+  """What run.json records: the unroll, the nets' settings (the paper's
+  LogAndSign k and output scale for MNIST, none for the quadratic's net),
+  and only the later settings passed."""
+  _, mnist_nets, _ = util.get_config("mnist")
+  assert training.run_config("mnist", mnist_nets, 100, 20,
+                             net="RNNprop") == {
+                                 "problem": "mnist", "num_steps": 100,
+                                 "unroll_length": 20,
+                                 "second_derivatives": False,
+                                 "log_and_sign_k": 10, "output_scale": 0.1,
+                                 "zero_output_layer": True, "net": "RNNprop"}
+  _, quadratic_nets, _ = util.get_config("quadratic")
+  config = training.run_config("quadratic", quadratic_nets, 100, 20, True)
+  assert config["second_derivatives"] is True
+  assert (config["log_and_sign_k"], config["output_scale"],
+          config["zero_output_layer"]) == (None, None, None)
+  assert "net" not in config
