@@ -132,65 +132,6 @@ def test_kernel_rejects_other_shapes():
     net.initial_state_for_inputs(tf.zeros([3, 3, 2, 2]))
 
 
-def test_sgd_results():
-  learning_rate = 0.01
-  gradients = tf.random.normal([10])
-  net = networks.Sgd(learning_rate=learning_rate)
-  update, _ = net(gradients, net.initial_state_for_inputs(gradients))
-  np.testing.assert_array_equal(update.numpy(),
-                                -learning_rate * gradients.numpy())
-
-
-def test_adam_zero_learning_rate():
-  gradients = tf.random.normal([10])
-  net = networks.Adam(learning_rate=0)
-  update, _ = net(gradients, net.initial_state_for_inputs(gradients))
-  np.testing.assert_array_equal(update.numpy(), np.zeros([10]))
-
-
-def test_adam_matches_numpy():
-  """Three Adam steps against a NumPy implementation of Kingma & Ba."""
-  lr, b1, b2, eps = 0.1, 0.9, 0.999, 1e-8
-  net = networks.Adam(learning_rate=lr, beta1=b1, beta2=b2, epsilon=eps)
-  gradients = [np.random.randn(4).astype(np.float32) for _ in range(3)]
-  state = net.initial_state_for_inputs(tf.constant(gradients[0]))
-  m = v = np.zeros(4)
-  for t, g in enumerate(gradients, start=1):
-    update, state = net(tf.constant(g), state)
-    m = b1 * m + (1 - b1) * g
-    v = b2 * v + (1 - b2) * g ** 2
-    expected = -lr * (m / (1 - b1 ** t)) / (np.sqrt(v / (1 - b2 ** t)) + eps)
-    np.testing.assert_allclose(update.numpy(), expected, rtol=1e-4)
-
-
-def test_rmsprop_matches_numpy():
-  lr, decay, eps = 0.01, 0.99, 1e-8
-  net = networks.RMSprop(learning_rate=lr, decay=decay, epsilon=eps)
-  gradients = [np.random.randn(2, 3).astype(np.float32) for _ in range(3)]
-  state = net.initial_state_for_inputs(tf.constant(gradients[0]))
-  mean_square = np.zeros([2, 3])
-  for g in gradients:
-    update, state = net(tf.constant(g), state)
-    mean_square = decay * mean_square + (1 - decay) * g ** 2
-    np.testing.assert_allclose(update.numpy(),
-                               -lr * g / (np.sqrt(mean_square) + eps),
-                               rtol=1e-4)
-
-
-def test_nag_matches_numpy():
-  """Torch's SGD with nesterov=True: v = mu v + g; step -lr (g + mu v)."""
-  lr, momentum = 0.1, 0.9
-  net = networks.Nag(learning_rate=lr, momentum=momentum)
-  gradients = [np.random.randn(4).astype(np.float32) for _ in range(3)]
-  state = net.initial_state_for_inputs(tf.constant(gradients[0]))
-  velocity = np.zeros(4)
-  for g in gradients:
-    update, state = net(tf.constant(g), state)
-    velocity = momentum * velocity + g
-    np.testing.assert_allclose(update.numpy(), -lr * (g + momentum * velocity),
-                               rtol=1e-5, atol=1e-6)
-
-
 def _sonnet1_lstm_step(inputs, hidden, cell, w_gates, b_gates, forget_bias):
   """NumPy reference of the original's Sonnet 1 LSTM (gates i, j, f, o)."""
   sigmoid = lambda z: 1 / (1 + np.exp(-z))
