@@ -22,7 +22,7 @@ from typing import Any, Dict, List, Optional, Sequence
 import numpy as np
 import tensorflow as tf
 
-import datasets
+import image_datasets
 import meta
 
 # A sigmoid unit is saturated at an output within this distance of 0 or 1.
@@ -50,7 +50,7 @@ UNROLL_FIELDS = UnrollRecord._fields
 Probe = collections.namedtuple("Probe", "images, labels")
 
 
-def probe_batch(data: datasets.Dataset, size: int = PROBE_SIZE) -> Probe:
+def probe_batch(data: image_datasets.Dataset, size: int = PROBE_SIZE) -> Probe:
   """The first `size` examples of `data`: float32 images flattened to
   `[size, pixels]` in [0, 1], and int64 labels `[size]`."""
   images = data.images[:size].reshape([min(size, len(data.images)), -1])

@@ -23,7 +23,7 @@ import keras
 import numpy as np
 
 import cli
-import datasets
+import image_datasets
 import fileio
 import optimizers
 
@@ -140,7 +140,7 @@ def _plot(filename: str, losses):
 def main(argv):
   del argv  # Unused.
   _check_flags()
-  dataset = datasets.load_mnist("train", FLAGS.data_dir)
+  dataset = image_datasets.load_mnist("train", FLAGS.data_dir)
   print("Data: {}".format(dataset.source))
   images = dataset.images.reshape([-1, 28 * 28]).astype(np.float32) / 255
   models = _models({

@@ -18,7 +18,7 @@ from typing import Callable, Dict, List, Optional, Sequence
 import numpy as np
 import tensorflow as tf
 
-import datasets
+import image_datasets
 import fileio
 import meta
 import optimizee
@@ -75,7 +75,7 @@ def optimizer_config(optimizer: str, problem_name: str,
 
 def other_split(mode: str) -> str:
   """The data split that is not `mode`: `"train"` for `"test"`, and back."""
-  [other] = set(datasets.MODES) - {mode}
+  [other] = set(image_datasets.MODES) - {mode}
   return other
 
 

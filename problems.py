@@ -29,7 +29,7 @@ from typing import (Any, Callable, Dict, NamedTuple, Optional, Sequence,
 import sonnet as snt
 import tensorflow as tf
 
-import datasets
+import image_datasets
 import optimizee
 
 MakeLoss = Callable[[], tf.Tensor]
@@ -259,14 +259,14 @@ def _mlp_forward_flops(batch_size: int, sizes: Sequence[int]) -> int:
                               for n_in, n_out in zip(sizes[:-1], sizes[1:]))
 
 
-def _device_data(dataset: datasets.Dataset):
+def _device_data(dataset: image_datasets.Dataset):
   """The dataset's arrays as tensors, on the default device."""
   return tf.constant(dataset.images), tf.constant(dataset.labels)
 
 
 def _classifier_network(classifier: Classifier, initialization: str
                         ) -> Callable[[], Callable[[tf.Tensor], tf.Tensor]]:
-  """The Sonnet network of a `Classifier` with `datasets.NUM_CLASSES`
+  """The Sonnet network of a `Classifier` with `image_datasets.NUM_CLASSES`
   outputs.
 
   Returns:
@@ -291,7 +291,7 @@ def _classifier_network(classifier: Classifier, initialization: str
                      padding=c.padding, name="conv_2d_{}".format(i),
                      **initializers)
           for i, c in enumerate(classifier.convolutions)]
-    mlp = snt.nets.MLP(list(classifier.hidden) + [datasets.NUM_CLASSES],
+    mlp = snt.nets.MLP(list(classifier.hidden) + [image_datasets.NUM_CLASSES],
                        activation=activation, name="mlp", **initializers)
     flatten = snt.Flatten()
 
@@ -308,10 +308,10 @@ def _classifier_network(classifier: Classifier, initialization: str
 
 # The data sets of the image classifiers, by name: (mode, data_dir) ->
 # Dataset, and the shape of their images.
-DATASET_LOADERS = {"mnist": datasets.load_mnist,
-                   "digits": datasets.load_digits}
+DATASET_LOADERS = {"mnist": image_datasets.load_mnist,
+                   "digits": image_datasets.load_digits}
 IMAGE_SHAPES = {"mnist": (28, 28, 1),
-                "digits": (datasets.DIGITS_SIDE, datasets.DIGITS_SIDE, 1)}
+                "digits": (image_datasets.DIGITS_SIDE, image_datasets.DIGITS_SIDE, 1)}
 
 
 def _classifier_parts(classifier: Classifier, dataset: str, mode: str,
@@ -340,8 +340,8 @@ def image_classifier(classifier: Classifier, dataset: str = "mnist",
 
   Args:
     classifier: The network.
-    dataset: `"mnist"` (`datasets.load_mnist`) or `"digits"` (the 8x8
-        digits, `datasets.load_digits`).
+    dataset: `"mnist"` (`image_datasets.load_mnist`) or `"digits"` (the 8x8
+        digits, `image_datasets.load_digits`).
     batch_size: Minibatch size, drawn anew at every step.
     mode: Data split, `"train"` or `"test"`.
     data_dir: Folder of the data files; see the loaders for the formats and
@@ -368,7 +368,7 @@ def image_classifier(classifier: Classifier, dataset: str = "mnist",
 
   build.data_source = data.source
   build.forward_flops = classifier.forward_flops(
-      batch_size, data.images.shape[1:], datasets.NUM_CLASSES)
+      batch_size, data.images.shape[1:], image_datasets.NUM_CLASSES)
   return build
 
 
@@ -427,7 +427,7 @@ def mnist(layers: Sequence[int], activation: str = "sigmoid",
     activation: `"sigmoid"`, `"relu"` or `"tanh"`.
     batch_size: Minibatch size, drawn anew at every step.
     mode: Data split, `"train"` or `"test"`.
-    data_dir: Folder of the MNIST files; see `datasets.load_mnist` for the
+    data_dir: Folder of the MNIST files; see `image_datasets.load_mnist` for the
         formats and what happens without it.
 
   Returns:
@@ -496,9 +496,9 @@ def cifar10(path: str, conv_channels: Optional[Sequence[int]] = None,
     IOError: If the data cannot be found or downloaded.
   """
   del num_threads, min_queue_examples  # No input queues.
-  data = datasets.load_cifar10(path, mode, classes)
+  data = image_datasets.load_cifar10(path, mode, classes)
   images, labels = _device_data(data)
-  num_classes = datasets.NUM_CLASSES if classes is None else len(classes)
+  num_classes = image_datasets.NUM_CLASSES if classes is None else len(classes)
 
   def build():
     x, batch_labels = _random_batch(images, labels, batch_size)

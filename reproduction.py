@@ -56,7 +56,7 @@ import numpy as np
 
 import cli
 import comparison
-import datasets
+import image_datasets
 import diagnosis
 import experiment
 import fileio
@@ -218,7 +218,7 @@ def diagnose(seeds: Sequence[int], settings: Settings) -> str:
   returns the Markdown results."""
   problem, net_config, _ = util.get_config("mnist", mode="train",
                                            data_dir=settings.data_dir)
-  probe = diagnosis.probe_batch(datasets.load_mnist("train",
+  probe = diagnosis.probe_batch(image_datasets.load_mnist("train",
                                                     settings.data_dir))
   parts = ["MNIST meta-training, train.py's defaults (LogAndSign k = 10, "
            "output scale 0.1, meta learning rate {}), watched for {} epochs; "

@@ -22,7 +22,7 @@ from typing import List, NamedTuple, Optional, Tuple
 import keras
 import numpy as np
 
-import datasets
+import image_datasets
 import errors
 import problems
 import util
@@ -73,9 +73,9 @@ def get_task(name: str) -> Task:
 def cifar_files_present(data_dir: Optional[str]) -> bool:
   """Whether the CIFAR-10 binary files are in `data_dir` (or in the default
   folder `./cifar10` without it)."""
-  folder = os.path.join(data_dir or "cifar10", datasets.CIFAR10_FOLDER)
+  folder = os.path.join(data_dir or "cifar10", image_datasets.CIFAR10_FOLDER)
   return all(os.path.exists(os.path.join(folder, name))
-             for names in datasets.CIFAR10_FILES.values() for name in names)
+             for names in image_datasets.CIFAR10_FILES.values() for name in names)
 
 
 def suite(data_dir: Optional[str] = None) -> List[Task]:
@@ -137,7 +137,7 @@ def keras_model(problem: str, seed: Optional[int] = None) -> keras.Sequential:
   layers.append(keras.layers.Flatten())
   layers += [keras.layers.Dense(units, activation=network.activation, **init)
              for units in network.hidden]
-  layers.append(keras.layers.Dense(datasets.NUM_CLASSES, **init))
+  layers.append(keras.layers.Dense(image_datasets.NUM_CLASSES, **init))
   return keras.Sequential(layers, name=problem.replace("-", "_"))
 
 
@@ -162,7 +162,7 @@ def keras_data(problem: str, data_dir: Optional[str] = None
   """
   load = problems.DATASET_LOADERS[util.classifier(problem).dataset]
   splits = []
-  for mode in datasets.MODES:
+  for mode in image_datasets.MODES:
     data = load(mode, data_dir)
     splits.append((data.images.astype(np.float32) / 255.0, data.labels))
   return tuple(splits)

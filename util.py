@@ -17,7 +17,7 @@ from typing import (Any, Callable, Dict, List, NamedTuple, Optional, Sequence,
 import numpy as np
 import tensorflow as tf
 
-import datasets
+import image_datasets
 import meta
 import networks
 import problems
@@ -367,7 +367,7 @@ def _cifar_problem(num_test_classes=None):
     classes = None
     if num_test_classes is not None:
       classes = (range(num_test_classes) if mode == "test" else
-                 range(num_test_classes, datasets.NUM_CLASSES))
+                 range(num_test_classes, image_datasets.NUM_CLASSES))
       classes = list(classes)
     return problems.cifar10(data_dir or _CIFAR_DEFAULT_PATH,
                             conv_channels=_CIFAR_CONV_CHANNELS,
@@ -481,14 +481,14 @@ def get_config(problem_name: str, path: Optional[str] = None,
 
 
 def _dataset_loader(problem_name: str, data_dir: Optional[str]
-                    ) -> Optional[Callable[[str], datasets.Dataset]]:
+                    ) -> Optional[Callable[[str], image_datasets.Dataset]]:
   """`mode -> Dataset` of the data set a named problem draws from (the whole
   of it, every class), or `None` for the problems without data."""
   if problem_name in _CLASSIFIER_NAMES:
     load = problems.DATASET_LOADERS[classifier(problem_name).dataset]
     return lambda mode: load(mode, data_dir)
   if problem_name.startswith("cifar"):
-    return lambda mode: datasets.load_cifar10(data_dir or _CIFAR_DEFAULT_PATH,
+    return lambda mode: image_datasets.load_cifar10(data_dir or _CIFAR_DEFAULT_PATH,
                                               mode)
   return None
 

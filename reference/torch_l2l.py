@@ -21,7 +21,7 @@ one row of a single `[num_coordinates, features]` batch through shared
 `nn.LSTMCell`s.
 
 Nothing in the repository imports this file; only the benchmark's
-comparison runs it. It uses the repository's `datasets` module for the
+comparison runs it. It uses the repository's `image_datasets` module for the
 MNIST data, so that both implementations train on the same examples.
 """
 
@@ -39,7 +39,7 @@ import torch
 from torch import nn
 import torch.nn.functional as F
 
-# The repository root, for its `datasets` module.
+# The repository root, for its `image_datasets` module.
 _REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 # Machine epsilon of float32, the `eps` of the LogAndSign preprocessing.
@@ -212,8 +212,8 @@ class MnistMlp(Problem):
     """
     if _REPO not in sys.path:
       sys.path.insert(0, _REPO)
-    import datasets  # pylint: disable=g-import-not-at-top
-    data = datasets.load_mnist("train")
+    import image_datasets  # pylint: disable=g-import-not-at-top
+    data = image_datasets.load_mnist("train")
     self.source = data.source
     images = data.images.reshape(data.images.shape[0], -1)
     self.images = torch.from_numpy(images.astype(np.float32) / 255.0).to(
@@ -222,7 +222,7 @@ class MnistMlp(Problem):
     self.device = device
     self.batch_size = batch_size
     self.stddev = stddev
-    sizes = [images.shape[1]] + list(hidden) + [datasets.NUM_CLASSES]
+    sizes = [images.shape[1]] + list(hidden) + [image_datasets.NUM_CLASSES]
     # (weight shape, bias shape) of each layer, as slices of the flat `x`.
     self.shapes = [((n_in, n_out), (n_out,))
                    for n_in, n_out in zip(sizes[:-1], sizes[1:])]

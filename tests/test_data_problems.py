@@ -8,7 +8,7 @@ import pytest
 import tensorflow as tf
 
 import data_files
-import datasets
+import image_datasets
 import meta
 import problems
 import util
@@ -38,7 +38,7 @@ def created_variables(make_loss):
 
 
 def test_random_batch_is_aligned_and_scaled(data_dir):
-  dataset = datasets.load_mnist("test", data_dir)
+  dataset = image_datasets.load_mnist("test", data_dir)
   images, labels = problems._device_data(dataset)  # pylint: disable=protected-access
   batch, batch_labels = problems._random_batch(images, labels, 64)  # pylint: disable=protected-access
   assert batch.shape == (64, 28, 28, 1) and batch.dtype == tf.float32

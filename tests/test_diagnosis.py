@@ -9,7 +9,7 @@ import pytest
 import tensorflow as tf
 
 import data_files
-import datasets
+import image_datasets
 import diagnosis
 import optimizee
 import problems
@@ -33,7 +33,7 @@ def mlp_values(seed, scale=0.01):
 def test_probe_loss_is_the_problems_loss_on_the_same_digits(data_dir):
   """The probe's forward pass is the MNIST problem's network: on the whole
   training split it gives the loss `problems.mnist_scores` gives."""
-  data = datasets.load_mnist("train", data_dir)
+  data = image_datasets.load_mnist("train", data_dir)
   probe = diagnosis.probe_batch(data, size=len(data.labels))
   values = mlp_values(0, scale=0.1)
   scores = optimizee.call_with_values(
@@ -44,7 +44,7 @@ def test_probe_loss_is_the_problems_loss_on_the_same_digits(data_dir):
 
 
 def test_saturated_units_and_gradient_norm(data_dir):
-  probe = diagnosis.probe_batch(datasets.load_mnist("train", data_dir))
+  probe = diagnosis.probe_batch(image_datasets.load_mnist("train", data_dir))
   zeros = [tf.zeros_like(v) for v in mlp_values(0)]
   statistics = diagnosis.probe_statistics(zeros, probe)
   # Every hidden unit at 0.5, every class equally likely. The gradient:
@@ -77,7 +77,7 @@ def test_update_statistics():
 
 def test_watch_meta_training_records_every_unroll(data_dir):
   problem, net_config, _ = util.get_config("mnist", data_dir=data_dir)
-  probe = diagnosis.probe_batch(datasets.load_mnist("train", data_dir))
+  probe = diagnosis.probe_batch(image_datasets.load_mnist("train", data_dir))
   records = diagnosis.watch_meta_training(
       problem, util.with_net_settings(net_config, zero_output_layer=True),
       probe=probe, num_epochs=2, learning_rate=0.001, seed=3, num_steps=4,
@@ -106,7 +106,7 @@ def test_watch_meta_training_trains_as_meta_train_does(data_dir):
   """With one seed, the watched run's epochs end at the losses of
   `training.meta_train`'s."""
   problem, net_config, _ = util.get_config("mnist", data_dir=data_dir)
-  probe = diagnosis.probe_batch(datasets.load_mnist("train", data_dir))
+  probe = diagnosis.probe_batch(image_datasets.load_mnist("train", data_dir))
   records = diagnosis.watch_meta_training(
       problem, net_config, probe=probe, num_epochs=3, learning_rate=0.01,
       seed=4, num_steps=4, unroll_length=2)

@@ -10,7 +10,7 @@ import sonnet as snt
 import tensorflow as tf
 
 import data_files
-import datasets
+import image_datasets
 import experiment
 import meta
 import optimizee
@@ -126,7 +126,7 @@ def test_mnist_scores_builds_the_network_of_mnist(data_dir, layers,
 
 
 @pytest.mark.parametrize("layers, activation, numpy_activation", NETWORKS)
-@pytest.mark.parametrize("mode", datasets.MODES)
+@pytest.mark.parametrize("mode", image_datasets.MODES)
 @pytest.mark.parametrize("batch_size", [10000, 7])
 def test_mnist_scores_are_those_of_the_whole_split(
     data_dir, monkeypatch, layers, activation, numpy_activation, mode,
@@ -137,7 +137,7 @@ def test_mnist_scores_are_those_of_the_whole_split(
                                       data_dir=data_dir)
   values = random_values(make_scores, seed=len(layers))
   scores = optimizee.call_with_values(make_scores, values)
-  data = datasets.load_mnist(mode, data_dir)
+  data = image_datasets.load_mnist(mode, data_dir)
   loss, accuracy = numpy_scores(values, numpy_activation, data.images,
                                 data.labels)
   assert scores["loss"].dtype == tf.float32 and scores["loss"].shape == []
@@ -173,7 +173,7 @@ def small_mnist(data_dir):
   """A small MNIST problem and its scorers on both splits."""
   return (problems.mnist((4,), data_dir=data_dir, mode="test"),
           {split: problems.mnist_scores((4,), mode=split, data_dir=data_dir)
-           for split in datasets.MODES})
+           for split in image_datasets.MODES})
 
 
 def test_evaluate_losses_scores_each_instance(data_dir, monkeypatch):

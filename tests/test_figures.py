@@ -12,7 +12,7 @@ import pytest
 
 import curves
 import data_files
-import datasets
+import image_datasets
 import errors
 import experiment
 import helpers
@@ -97,8 +97,8 @@ def run_figures(*args):
 def test_downloads_are_blocked(tmp_path):
   """The tests' proxy settings (conftest.py) fail any download at once."""
   with pytest.raises(errors.MissingFileError, match="Cannot download"):
-    datasets._download(datasets.MNIST_URL, str(tmp_path / "mnist.npz"),  # pylint: disable=protected-access
-                       "sha256", datasets.MNIST_SHA256)
+    image_datasets._download(image_datasets.MNIST_URL, str(tmp_path / "mnist.npz"),  # pylint: disable=protected-access
+                       "sha256", image_datasets.MNIST_SHA256)
   assert not (tmp_path / "mnist.npz").exists()
 
 

