@@ -76,6 +76,14 @@ def main_errors(script, cases, messages_file):
     return json.load(f)
 
 
+def assert_one_line_message(message, expected):
+  """`main_errors`' message of a case: an error, on one line, holding
+  `expected`."""
+  assert message is not None, "no error"
+  assert expected in message
+  assert "\n" not in message
+
+
 def assert_one_line_error(result, script, message):
   """Non-zero exit, no traceback, and the error as stderr's last line."""
   assert result.returncode != 0, result.stdout

@@ -113,9 +113,7 @@ def bad_input_errors(tmp_path_factory):
 
 @pytest.mark.parametrize("case", sorted(BAD_INPUTS))
 def test_bad_input(bad_input_errors, case):
-  assert bad_input_errors[case] is not None, "no error"
-  assert BAD_INPUTS[case][1] in bad_input_errors[case]
-  assert "\n" not in bad_input_errors[case]
+  helpers.assert_one_line_message(bad_input_errors[case], BAD_INPUTS[case][1])
 
 
 def test_bad_input_as_the_script():

@@ -409,9 +409,7 @@ def runs(tmp_path_factory, fake_dill):
 def test_error(runs, case):
   folder, messages, _ = runs
   expected = ERROR_CASES[case][1].replace("{dir}", str(folder))
-  assert messages[case] is not None, "no error"
-  assert expected in messages[case]
-  assert "\n" not in messages[case]
+  helpers.assert_one_line_message(messages[case], expected)
   assert not os.path.exists("{}/{}.new.l2l".format(folder, case))
   assert not [f for f in os.listdir(folder) if f.endswith(".tmp")]
 

@@ -212,9 +212,7 @@ def train_errors(tmp_path_factory):
 @pytest.mark.parametrize("case", sorted(TRAIN_BAD_INPUTS))
 def test_train_bad_input(train_errors, case):
   folder, messages = train_errors
-  assert messages[case] is not None, "no error"
-  assert TRAIN_BAD_INPUTS[case][1] in messages[case]
-  assert "\n" not in messages[case]
+  helpers.assert_one_line_message(messages[case], TRAIN_BAD_INPUTS[case][1])
   assert not (folder / case).exists()
   assert sorted(p.name for p in folder.iterdir()) == sorted(
       ["empty_run", "messages.json"] + list(RESUMED_RUNS))
@@ -285,9 +283,8 @@ def evaluate_errors(tmp_path_factory):
 
 @pytest.mark.parametrize("case", sorted(EVALUATE_BAD_INPUTS))
 def test_evaluate_bad_input(evaluate_errors, case):
-  assert evaluate_errors[case] is not None, "no error"
-  assert EVALUATE_BAD_INPUTS[case][1] in evaluate_errors[case]
-  assert "\n" not in evaluate_errors[case]
+  helpers.assert_one_line_message(evaluate_errors[case],
+                                  EVALUATE_BAD_INPUTS[case][1])
 
 
 def test_evaluate_corrupt_path(tmp_path):
