@@ -29,23 +29,29 @@ def run_bench(*args):
 
 
 def test_smoke_run_reports_every_field():
+  """Three instances: the report's sizes, work and rates are three times
+  one instance's."""
   result = run_bench("--problem=quadratic", "--num_epochs=2",
-                     "--num_steps=4", "--unroll_length=2", "--json=-")
+                     "--num_steps=4", "--unroll_length=2", "--num_instances=3",
+                     "--json=-")
   assert result.returncode == 0, result.stderr
   report = json.loads(result.stdout[result.stdout.index("["):])
   assert [r["phase"] for r in report] == ["train", "evaluate"]
   net_flops = bench.lstm_flops_per_coordinate({"layers": (20, 20)}, 1)
   for r in report:
-    assert r["num_coordinates"] == 1280
+    assert r["num_coordinates"] == 3 * 1280
+    assert r["num_instances"] == 3
     # The rates are those of the median epoch and the analytic count.
     assert r["gflop_per_epoch"] == pytest.approx(bench.epoch_flops(
-        1280, net_flops, problems.quadratic().forward_flops, r["phase"], 4,
-        2) / 1e9)
+        3 * 1280, net_flops, 3 * problems.quadratic().forward_flops,
+        r["phase"], 4, 2) / 1e9)
     assert r["gflop_per_s"] == pytest.approx(
         r["gflop_per_epoch"] / r["epoch_s_median"])
     assert r["epochs_per_s"] == pytest.approx(1 / r["epoch_s_median"])
     assert r["coordinate_steps_per_s"] == pytest.approx(
-        1280 * 4 / r["epoch_s_median"])
+        3 * 1280 * 4 / r["epoch_s_median"])
+    assert r["instance_steps_per_s"] == pytest.approx(
+        3 * 4 / r["epoch_s_median"])
     assert r["device"] in ("cpu", "gpu")
   assert "quadratic train:" in result.stdout
 
@@ -60,23 +66,12 @@ def quadratic_train_report(*args):
   return report
 
 
-def test_num_instances_multiplies_the_work():
-  report = quadratic_train_report("--num_instances=3")
-  assert report["num_coordinates"] == 3 * 1280
-  assert report["num_instances"] == 3
-  assert report["instance_steps_per_s"] == pytest.approx(
-      3 * 2 / report["epoch_s_median"])
-  assert report["gflop_per_epoch"] == pytest.approx(bench.epoch_flops(
-      3 * 1280, bench.lstm_flops_per_coordinate({"layers": (20, 20)}, 1),
-      3 * problems.quadratic().forward_flops, "train", 2, 2) / 1e9)
-
-
 @pytest.mark.slow
 def test_rematerialize_is_reported():
   assert quadratic_train_report("--rematerialize")["rematerialize"] is True
 
 
-@pytest.mark.slow  # The report's sizes: test_num_instances_multiplies_the_work.
+@pytest.mark.slow  # The report's sizes: test_smoke_run_reports_every_field.
 def test_num_coordinates_sizes_the_quadratic():
   report = quadratic_train_report("--num_coordinates=300")
   assert report["num_coordinates"] == 300

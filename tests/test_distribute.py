@@ -300,7 +300,8 @@ def _free_ports(count: int):
 
 @pytest.mark.parametrize(
     "jit_compile, cross_device_ops, num_instances, rematerialize", [
-        (False, "ReductionToOneDevice", 1, False),
+        pytest.param(False, "ReductionToOneDevice", 1, False,
+                     marks=pytest.mark.slow),
         pytest.param(False, "HierarchicalCopyAllReduce", 1, False,
                      marks=pytest.mark.slow),
         pytest.param(False, None, 1, False, marks=pytest.mark.slow),

@@ -23,7 +23,9 @@ Blocks that are not meant to run as they are take another fence,
   docs/OWN_MODELS.md), or data of your own (`images`, `labels`).
 No example needs the CIFAR-10 download, which cannot run offline.
 
-A failing example fails its case with the end of its output.
+A failing example fails its case with the end of its output. README.md's
+examples run in the default suite; those of docs/ (each a few seconds of
+TensorFlow start-up and tracing) are marked slow and run with `-m slow`.
 """
 
 import os
@@ -79,8 +81,10 @@ def _examples():
   for document in _documents():
     with open(os.path.join(REPO, document), encoding="utf-8") as f:
       text = f.read()
+    marks = [] if document == "README.md" else [pytest.mark.slow]
     for line, code in python_blocks(text):
-      examples.append(pytest.param(code, id="{}:{}".format(document, line)))
+      examples.append(pytest.param(code, id="{}:{}".format(document, line),
+                                   marks=marks))
   return examples
 
 

@@ -62,27 +62,17 @@ def test_evaluate_says_when_the_stored_network_differs(tmp_path):
   assert len(helpers.log_mean_final_errors(result.stdout)) == 1
 
 
-def test_train_with_other_net_settings(tmp_path):
-  save_path = str(tmp_path / "run")
-  result = helpers.run("train.py", *FAST, "--num_epochs=2",
-                       "--evaluation_period=2", "--evaluation_epochs=1",
-                       "--output_scale=0.5", "--save_path=" + save_path)
-  assert result.returncode == 0, result.stderr
-  assert networks.from_file(os.path.join(
-      save_path, "cw.l2l")).net_options["scale"] == 0.5
-  with open(os.path.join(save_path, "run.json")) as f:
-    assert json.load(f)["output_scale"] == 0.5
-
-
 def test_train_warns_of_a_run_that_stays_at_its_initial_loss(tmp_path):
   """The simple problem's net starts at zero updates; a meta learning rate
-  of 1e-12 keeps it there, and the run says so after two evaluations. With
-  --zero_output_layer the run records the setting."""
+  of 1e-12 keeps it there, and the run says so after two evaluations. The
+  run records its net settings (--zero_output_layer, --output_scale) in
+  run.json and the saved net."""
   save_path = str(tmp_path / "run")
   result = helpers.run("train.py", *FAST, "--learning_rate=1e-12",
                        "--num_epochs=3", "--evaluation_period=1",
                        "--evaluation_epochs=1", "--stalled_evaluations=2",
-                       "--zero_output_layer", "--save_path=" + save_path)
+                       "--zero_output_layer", "--output_scale=0.5",
+                       "--save_path=" + save_path)
   assert result.returncode == 0, result.stderr
   [warning] = [line for line in result.stderr.splitlines()
                if "evaluations in a row" in line]
@@ -90,14 +80,21 @@ def test_train_warns_of_a_run_that_stays_at_its_initial_loss(tmp_path):
           "value") in warning
   assert "--zero_output_layer" in warning
   with open(os.path.join(save_path, "run.json")) as f:
-    assert json.load(f)["zero_output_layer"] is True
+    run = json.load(f)
+  assert run["zero_output_layer"] is True and run["output_scale"] == 0.5
+  assert networks.from_file(os.path.join(
+      save_path, "cw.l2l")).net_options["scale"] == 0.5
 
 
-def test_evaluate_without_path_warns():
+def test_evaluate_without_path_warns_and_runs_any_horizon(tmp_path):
+  """Without --path, an untrained net, said so; --num_steps is not bound to
+  a training horizon."""
+  output = str(tmp_path / "l2l.csv")
   result = helpers.run("evaluate.py", "--problem=simple", "--num_epochs=1",
-               "--num_steps=5")
+                       "--num_steps=200", "--output=" + output)
   assert result.returncode == 0, result.stderr
   assert "Evaluating untrained L2L optimizer" in result.stderr
+  assert np.loadtxt(output, delimiter=",", skiprows=7).shape == (201,)
 
 
 # One baseline in the default suite; the others (the same code path) slow.
@@ -117,21 +114,16 @@ def test_evaluate_baselines_on_the_same_instances(tmp_path, optimizer):
     assert str(data["optimizer"]) == optimizer
     first_losses = data["losses"][:, 0]
   reference = str(tmp_path / "reference.npz")
-  helpers.run("evaluate.py", "--problem=quadratic", "--optimizer=SGD",
-      "--learning_rate=1e-12", "--num_epochs=2", "--num_steps=3",
-      "--seed=7", "--output=" + reference)
+  result = helpers.run("evaluate.py", "--problem=quadratic", "--optimizer=SGD",
+                       "--learning_rate=1e-12", "--num_epochs=2",
+                       "--num_steps=3", "--seed=7", "--output=" + reference)
+  assert result.returncode == 0, result.stderr
+  # Not a classifier: the mean trajectory loss, no final network's scores.
+  assert result.stdout.splitlines()[3].startswith("Mean trajectory loss: ")
+  assert "Final network" not in result.stdout
   with np.load(reference) as data:
     np.testing.assert_allclose(first_losses, data["losses"][:, 0], rtol=1e-5)
   assert first_losses[0] != first_losses[1]  # A new instance each epoch.
-
-
-def test_evaluate_beyond_the_training_horizon(tmp_path):
-  output = str(tmp_path / "adam.csv")
-  result = helpers.run("evaluate.py", "--problem=simple", "--optimizer=Adam",
-               "--learning_rate=0.1", "--num_epochs=1", "--num_steps=200",
-               "--output=" + output)
-  assert result.returncode == 0, result.stderr
-  assert np.loadtxt(output, delimiter=",", skiprows=7).shape == (201,)
 
 
 # train.py's bad inputs: `{case: (arguments, a part of the message)}`, each
@@ -559,12 +551,8 @@ def test_evaluate_prints_the_final_networks_scores(tmp_path):
     loss, accuracy = line.split(": loss ")[1].split(", accuracy ")
     assert 0 < float(loss) < 10 and 0 <= float(accuracy) <= 1
   assert len(lines) == 6
-
-  result = helpers.run("evaluate.py", "--problem=quadratic", "--optimizer=SGD",
-               "--num_epochs=1", "--num_steps=2")
-  assert result.returncode == 0, result.stderr
-  assert result.stdout.splitlines()[3].startswith("Mean trajectory loss: ")
-  assert "Final network" not in result.stdout
+  # test_evaluate_baselines_on_the_same_instances checks the quadratic's
+  # lines: no final network's scores.
 
 
 def test_malformed_data_file_is_one_line(tmp_path):

@@ -138,7 +138,8 @@ def test_classifier_flops():
 
 
 @pytest.mark.parametrize("problem, optimizer", [
-    ("digits-logistic-glorot", "L2L"), ("mnist-conv", "Adam")])
+    ("digits-logistic-glorot", "L2L"),
+    pytest.param("mnist-conv", "Adam", marks=pytest.mark.slow)])
 def test_evaluate_script_runs_a_task(problem, optimizer, data_dir):
   args = ["--problem=" + problem, "--optimizer=" + optimizer,
           "--num_epochs=1", "--num_steps=5", "--data_dir=" + data_dir]
