@@ -29,7 +29,6 @@ import comparison
 import curves
 import optimizers
 import tasks
-import util
 
 # The baseline every optimizer is measured against.
 REFERENCE = "Adam"
@@ -352,7 +351,7 @@ def drop_in_speed(problem: str, l2l_path: str, num_steps: int, rounds: int,
   `num_steps` steps each.
 
   Args:
-    problem: An image classifier problem (`tasks.has_keras_model`).
+    problem: A problem with a Keras model (`tasks.has_keras_model`).
     l2l_path: The learned optimizer (`optimizers.L2L`'s `path`).
     num_steps: Steps per timed fit.
     rounds: Timed fits per optimizer.
@@ -363,17 +362,15 @@ def drop_in_speed(problem: str, l2l_path: str, num_steps: int, rounds: int,
   Returns:
     The `DropInSpeed`: wall-clock seconds per step, fit overhead included.
   """
-  (images, labels), _ = tasks.keras_data(problem, data_dir)
-  batches = tf.data.Dataset.from_tensor_slices((images, labels)).shuffle(
-      len(labels), seed=seed).repeat().batch(
-          util.classifier(problem).batch_size)
+  (inputs, targets), _ = tasks.keras_data(problem, data_dir)
+  batches = tf.data.Dataset.from_tensor_slices((inputs, targets)).shuffle(
+      len(targets), seed=seed).repeat().batch(tasks.keras_batch_size(problem))
   models = {}
   for name, optimizer in (("L2L", optimizers.L2L(l2l_path)),
                           ("Adam", keras.optimizers.Adam())):
     model = tasks.keras_model(problem, seed=seed)
     model.compile(optimizer=optimizer, jit_compile=jit_compile,
-                  loss=keras.losses.SparseCategoricalCrossentropy(
-                      from_logits=True))
+                  loss=tasks.keras_loss(problem))
     model.fit(batches, epochs=1, steps_per_epoch=2, verbose=0)
     models[name] = model
   seconds = {name: [] for name in models}

@@ -10,10 +10,13 @@ the optimizee trains on (the training split), the batch size and the
 minibatches, drawn from `optimizee.step_seed()` so that every optimizer sees
 the same ones.
 
-The image classifier tasks are also Keras models: `keras_model` builds the
-problem's network as a `keras.Sequential` (the same layers and
-initialization), `keras_data` returns its data splits as arrays, so that a
-learned optimizer (`optimizers.L2L`) can be tried in `model.fit` on them.
+Every task of `TASKS` is also a Keras model (the CIFAR-10 task is not):
+`keras_model` builds the problem's
+network (the same layers and initialization; for the quadratic, its
+quadratics as a `KerasQuadratic`), `keras_data` returns its data splits as
+arrays, `keras_loss` and `keras_batch_size` what `model.compile` and
+`model.fit` take, so that a learned optimizer (`optimizers.L2L`) can be
+tried in `model.fit` on them.
 """
 
 import os
@@ -83,14 +86,80 @@ def suite(data_dir: Optional[str] = None) -> List[Task]:
   return TASKS + ([CIFAR_TASK] if cifar_files_present(data_dir) else [])
 
 
-def has_keras_model(problem: str) -> bool:
-  """Whether `keras_model` builds the network of `problem` (the image
-  classifiers do)."""
+# The quadratic task's sizes, those of `util.get_config("quadratic")`.
+QUADRATIC_BATCH_SIZE = 128
+QUADRATIC_NUM_DIMS = 10
+
+
+def _is_classifier(problem: str) -> bool:
   try:
     util.classifier(problem)
   except ValueError:
     return False
   return True
+
+
+def has_keras_model(problem: str) -> bool:
+  """Whether `keras_model` builds the network of `problem` (the image
+  classifiers and the quadratic)."""
+  return problem == "quadratic" or _is_classifier(problem)
+
+
+def _check_keras_problem(problem: str):
+  if not has_keras_model(problem):
+    raise ValueError("{} has no Keras model; those that have: quadratic and "
+                     "the image classifiers.".format(problem))
+
+
+class KerasQuadratic(keras.Model):
+  """`problems.quadratic` as a Keras model: `batch_size` quadratics
+  `||W_b x_b - y_b||^2`.
+
+  Its trainable weight is `x` `[batch_size, num_dims]` (N(0, `stddev`)), its
+  non-trainable ones `w` `[batch_size, num_dims, num_dims]` and `y`
+  `[batch_size, num_dims]` (uniform on [0, 1)), as the problem draws them.
+  Called on quadratic indices `[n]` (integers in [0, batch_size)), it
+  returns their residuals `W_b x_b - y_b` `[n, num_dims]`; with zero
+  targets, `keras_loss("quadratic")` makes them the problem's loss (the mean
+  over the quadratics of the squared residual's sum). Each index selects
+  its quadratic through a one-hot product, so the gradient of `x` is
+  dense, as in the problem.
+  """
+
+  def __init__(self, batch_size: int = QUADRATIC_BATCH_SIZE,
+               num_dims: int = QUADRATIC_NUM_DIMS, stddev: float = 0.01,
+               name: str = "quadratic"):
+    super().__init__(name=name)
+    self.batch_size = batch_size
+    self.x = self.add_weight(
+        shape=(batch_size, num_dims), name="x",
+        initializer=keras.initializers.RandomNormal(stddev=stddev))
+    self.w = self.add_weight(
+        shape=(batch_size, num_dims, num_dims), name="w", trainable=False,
+        initializer=keras.initializers.RandomUniform(0.0, 1.0))
+    self.y = self.add_weight(
+        shape=(batch_size, num_dims), name="y", trainable=False,
+        initializer=keras.initializers.RandomUniform(0.0, 1.0))
+
+  def call(self, indices):
+    selection = keras.ops.one_hot(
+        keras.ops.cast(keras.ops.reshape(indices, [-1]), "int32"),
+        self.batch_size)  # [n, batch_size]
+    x = keras.ops.matmul(selection, self.x)
+    w = keras.ops.einsum("nb,bij->nij", selection, self.w)
+    y = keras.ops.matmul(selection, self.y)
+    return keras.ops.einsum("nij,nj->ni", w, x) - y
+
+
+class SumOfSquares(keras.losses.Loss):
+  """Each row's squared distance from its target, `[n]` (then the mean over
+  the batch, Keras's default reduction)."""
+
+  def __init__(self, name: str = "sum_of_squares"):
+    super().__init__(name=name)
+
+  def call(self, y_true, y_pred):
+    return keras.ops.sum(keras.ops.square(y_pred - y_true), axis=-1)
 
 
 def _keras_initializers(initialization: str):
@@ -102,8 +171,8 @@ def _keras_initializers(initialization: str):
   return "glorot_uniform", "zeros"
 
 
-def keras_model(problem: str, seed: Optional[int] = None) -> keras.Sequential:
-  """The network of an image classifier problem as a Keras model.
+def keras_model(problem: str, seed: Optional[int] = None) -> keras.Model:
+  """The network of a problem as a Keras model.
 
   Args:
     problem: A problem of `util.get_config` that `has_keras_model`.
@@ -111,7 +180,8 @@ def keras_model(problem: str, seed: Optional[int] = None) -> keras.Sequential:
         models that start alike.
 
   Returns:
-    A `keras.Sequential`, built: float32 images `[batch, height, width, 1]`
+    For the quadratic, a `KerasQuadratic`. For an image classifier, a
+    `keras.Sequential`, built: float32 images `[batch, height, width, 1]`
     in [0, 1] -> logits `[batch, 10]`; each convolution followed by the
     activation and 2x2 max-pooling (SAME), then `Flatten` and the dense
     layers, the activation after each hidden one; initialized as the
@@ -119,12 +189,15 @@ def keras_model(problem: str, seed: Optional[int] = None) -> keras.Sequential:
     and zero biases for the `-glorot` problems).
 
   Raises:
-    ValueError: For a problem that is not an image classifier.
+    ValueError: For a problem that has no Keras model.
   """
-  settings = util.classifier(problem)
-  network = settings.network
+  _check_keras_problem(problem)
   if seed is not None:
     keras.utils.set_random_seed(seed)
+  if problem == "quadratic":
+    return KerasQuadratic()
+  settings = util.classifier(problem)
+  network = settings.network
   kernel_init, bias_init = _keras_initializers(settings.initialization)
   init = {"kernel_initializer": kernel_init, "bias_initializer": bias_init}
   layers = [keras.Input(problems.IMAGE_SHAPES[settings.dataset])]
@@ -144,25 +217,50 @@ def keras_model(problem: str, seed: Optional[int] = None) -> keras.Sequential:
 def keras_data(problem: str, data_dir: Optional[str] = None
                ) -> Tuple[Tuple[np.ndarray, np.ndarray],
                           Tuple[np.ndarray, np.ndarray]]:
-  """The data of an image classifier problem, as `model.fit` takes it.
+  """The data of a problem, as `model.fit` takes it.
 
   Args:
     problem: As for `keras_model`.
     data_dir: Folder of the data files, as for `util.get_config`.
 
   Returns:
-    `((x_train, y_train), (x_test, y_test))`: float32 images in [0, 1]
-    `[N, height, width, 1]` (scaled as the problem scales them) and int64
-    labels `[N]`.
+    `((x_train, y_train), (x_test, y_test))`. For an image classifier,
+    float32 images in [0, 1] `[N, height, width, 1]` (scaled as the problem
+    scales them) and int64 labels `[N]`. For the quadratic, which has no
+    held-out data, both splits are its quadratics' indices `[128]` (int64)
+    and zero targets `[128, 10]` (float32).
 
   Raises:
-    ValueError: For a problem that is not an image classifier, or malformed
-        data files.
+    ValueError: For a problem that has no Keras model, or malformed data
+        files.
     IOError: If the data cannot be found.
   """
+  _check_keras_problem(problem)
+  if problem == "quadratic":
+    split = (np.arange(QUADRATIC_BATCH_SIZE),
+             np.zeros([QUADRATIC_BATCH_SIZE, QUADRATIC_NUM_DIMS], np.float32))
+    return split, split
   load = problems.DATASET_LOADERS[util.classifier(problem).dataset]
   splits = []
   for mode in image_datasets.MODES:
     data = load(mode, data_dir)
     splits.append((data.images.astype(np.float32) / 255.0, data.labels))
   return tuple(splits)
+
+
+def keras_loss(problem: str) -> keras.losses.Loss:
+  """The problem's loss for `model.compile`: the sparse cross-entropy of the
+  logits for an image classifier, the squared residual's sum (mean over the
+  batch) for the quadratic."""
+  _check_keras_problem(problem)
+  if problem == "quadratic":
+    return SumOfSquares()
+  return keras.losses.SparseCategoricalCrossentropy(from_logits=True)
+
+
+def keras_batch_size(problem: str) -> int:
+  """The problem's minibatch size (for the quadratic, all its quadratics)."""
+  _check_keras_problem(problem)
+  if problem == "quadratic":
+    return QUADRATIC_BATCH_SIZE
+  return util.classifier(problem).batch_size

@@ -122,6 +122,7 @@ def test_quick_writes_the_report_and_figure(quick_run):
   assert l2l_cells[1] == "1"
   assert "### Speed of the drop-in path" in markdown
   assert "| digits-logistic | no |" in markdown
+  assert "| quadratic | no |" in markdown  # tasks.KerasQuadratic.
 
 
 def test_quick_paired_difference_by_hand(quick_run):

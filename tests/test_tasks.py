@@ -102,7 +102,56 @@ def test_batch_sizes():
   with pytest.raises(ValueError, match="quadratic is not an image "
                      "classifier problem"):
     util.classifier("quadratic")
-  assert not tasks.has_keras_model("quadratic")
+  assert tasks.keras_batch_size("quadratic") == 128
+  assert tasks.keras_batch_size("mnist-lenet") == 32
+
+
+def test_every_task_has_a_keras_model():
+  assert all(tasks.has_keras_model(task.problem) for task in tasks.TASKS)
+  assert not tasks.has_keras_model("simple")
+  with pytest.raises(ValueError, match="simple has no Keras model"):
+    tasks.keras_model("simple")
+
+
+def test_keras_quadratic_is_the_problem():
+  """With the problem's `x`, `w` and `y`, the Keras quadratic's loss is the
+  problem's, and so is the gradient of `x`."""
+  created = []
+
+  def capture(next_creator, **kwargs):
+    created.append(next_creator(**kwargs))
+    return created[-1]
+
+  with tf.GradientTape() as tape:
+    with tf.variable_creator_scope(capture):
+      loss = problems.quadratic()()
+  x, w, y = created
+  expected_gradient = tape.gradient(loss, x)
+  model = tasks.keras_model("quadratic", seed=0)
+  assert [v.shape for v in model.trainable_weights] == [(128, 10)]
+  for weight, value in zip((model.x, model.w, model.y), (x, w, y)):
+    weight.assign(value)
+  (indices, targets), test_split = tasks.keras_data("quadratic")
+  assert indices.shape == (128,) and targets.shape == (128, 10)
+  assert test_split[0] is indices
+  # Shuffled, as model.fit would pass them: the same loss.
+  order = np.random.RandomState(0).permutation(128)
+  with tf.GradientTape() as tape:
+    keras_loss = tasks.keras_loss("quadratic")(targets[order],
+                                               model(indices[order]))
+  np.testing.assert_allclose(keras_loss, loss, rtol=1e-6)
+  np.testing.assert_allclose(tape.gradient(keras_loss, model.x),
+                             expected_gradient, rtol=1e-5, atol=1e-7)
+
+
+def test_learned_optimizer_trains_the_keras_quadratic():
+  model = tasks.keras_model("quadratic", seed=0)
+  model.compile(optimizer=optimizers.L2L("pretrained/quadratic"),
+                loss=tasks.keras_loss("quadratic"))
+  (indices, targets), _ = tasks.keras_data("quadratic")
+  history = model.fit(indices, targets, batch_size=128, epochs=30, verbose=0)
+  losses = history.history["loss"]
+  assert losses[-1] < 0.1 * losses[0]
 
 
 def test_learned_optimizer_trains_a_keras_task(data_dir):
