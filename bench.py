@@ -197,7 +197,7 @@ def _benchmark(phase: str, strategy: Optional[tf.distribute.Strategy]):
   """Builds the problem (under `strategy`, if any) and times `phase`;
   returns the result dict."""
   problem, net_config, net_assignments = util.get_config(
-      FLAGS.problem, mode="train", data_dir=FLAGS.data_dir)
+      FLAGS.problem, mode=util.TRAINING_SPLIT, data_dir=FLAGS.data_dir)
   if FLAGS.num_coordinates is not None:
     problem = problems.quadratic(
         batch_size=FLAGS.num_coordinates // _QUADRATIC_DIMS,

@@ -66,13 +66,6 @@ class Progress:
     """`count` more runs will be made than were announced."""
 
 
-def evaluation_mode(problem_name: str) -> str:
-  """The data split the evaluated optimizees train on: the training split,
-  as in meta-training, but for CIFAR-5 and CIFAR-2, whose optimizer is
-  evaluated on the labels it never trained on (their "test" mode)."""
-  return "test" if problem_name in ("cifar5", "cifar2") else "train"
-
-
 def net_files_digest(path: str) -> str:
   """Short digest of the saved nets in `path` (the cache key of L2L runs)."""
   digest = hashlib.sha256()
@@ -89,7 +82,7 @@ def instance_metrics(arrays: Dict[str, np.ndarray],
 
   Args:
     arrays: The run's arrays.
-    mode: The split its optimizees trained on (`evaluation_mode`).
+    mode: The split its optimizees trained on (`util.comparison_split`).
 
   Returns:
     `{"trajectory": mean loss over the steps, "final": final loss}`, each
@@ -244,7 +237,7 @@ class Evaluations:
           num_steps: int, seed: int, learning_rate: float = 0.0,
           l2l_path: Optional[str] = None) -> Dict[str, np.ndarray]:
     """One optimizer's run on `num_instances` instances of `num_steps`
-    steps, in the split `evaluation_mode(problem)`.
+    steps, in the split `util.comparison_split(problem)`.
 
     Computed with `experiment.evaluate_losses` (instances optimized
     `MAX_INSTANCES_PER_PROGRAM` at a time), or read back from the file of
@@ -258,7 +251,7 @@ class Evaluations:
       `[num_instances]` (`train_loss`, `train_accuracy`, `test_loss`,
       `test_accuracy`).
     """
-    mode = evaluation_mode(problem)
+    mode = util.comparison_split(problem)
     key = (net_files_digest(l2l_path) if optimizer == "L2L" else
            "lr{:g}".format(learning_rate))
     filename = os.path.join(
@@ -334,7 +327,7 @@ class Evaluations:
     """`{metric: mean over the instances}` of a baseline's run."""
     arrays = self.run(problem, baseline, num_instances, num_steps, seed,
                       learning_rate=learning_rate)
-    metrics = instance_metrics(arrays, evaluation_mode(problem))
+    metrics = instance_metrics(arrays, util.comparison_split(problem))
     return {metric: curves.mean_or_inf(metrics[metric])
             for metric in METRICS}
 
@@ -351,7 +344,7 @@ class Evaluations:
         baselines[baseline, learning_rate] = self.run(
             problem, baseline, num_instances, num_steps, seed,
             learning_rate=learning_rate)
-    return PanelRuns(l2l, baselines, chosen, evaluation_mode(problem))
+    return PanelRuns(l2l, baselines, chosen, util.comparison_split(problem))
 
 
 def _baselines_not_beaten(differences) -> str:
@@ -418,7 +411,7 @@ def optimizers_table(evaluations: Evaluations, paths: Sequence[str],
       "metric on {} other instances (seed {}): {}. Each cell: mean (SE); "
       "differences are L2L minus the baseline, instance by instance.\n"
       .format(problem, num_steps, num_instances, seed,
-              evaluation_mode(problem), NUM_TUNING_INSTANCES, seed + 1,
+              util.comparison_split(problem), NUM_TUNING_INSTANCES, seed + 1,
               rates),
       "| " + " | ".join(header) + " |",
       "|---" * len(header) + "|"] + rows) + "\n"

@@ -52,8 +52,6 @@ flags.DEFINE_string("output", None,
                     ".csv or .npz.")
 
 _OUTPUT_FORMATS = (".csv", ".npz")
-# The data split the optimizers are evaluated on.
-_MODE = "test"
 
 
 def _check_flags():
@@ -107,13 +105,15 @@ def _write_losses(filename: str, losses: np.ndarray, num_instances: int,
 
 def _print_scores(losses: np.ndarray, scores: Dict[str, np.ndarray]):
   """Prints the mean over instances of the mean loss over steps (the
-  paper's meta-objective) and, for each split scored (`_MODE` first), the
+  paper's meta-objective) and, for each split scored (the evaluated one,
+  `util.EVALUATION_SPLIT`, first), the
   final networks' mean loss and accuracy on it."""
   print("Mean trajectory loss: {:.4g}".format(np.mean(losses)))
-  for split in (_MODE, experiment.other_split(_MODE)):
+  evaluated = util.EVALUATION_SPLIT
+  for split in (evaluated, experiment.other_split(evaluated)):
     if split + "_loss" in scores:
       print("Final network, whole {} split{}: loss {:.4g}, accuracy {:.4f}"
-            .format(split, "" if split == _MODE else " (not trained on)",
+            .format(split, "" if split == evaluated else " (not trained on)",
                     np.mean(scores[split + "_loss"]),
                     np.mean(scores[split + "_accuracy"])))
 
@@ -128,13 +128,14 @@ def main(argv):
     logging.warning("Evaluating untrained L2L optimizer")
   problem, net_config, net_assignments = experiment.optimizer_config(
       FLAGS.optimizer, FLAGS.problem, FLAGS.path, FLAGS.learning_rate,
-      FLAGS.data_dir, _MODE)
+      FLAGS.data_dir, util.EVALUATION_SPLIT)
   if hasattr(problem, "data_source"):
     logging.info("Data: %s", problem.data_source)
   run = experiment.evaluate_losses(
       problem, net_config, net_assignments, FLAGS.num_epochs,
       FLAGS.num_steps, FLAGS.seed, FLAGS.num_instances,
-      experiment.split_scorers(FLAGS.problem, _MODE, FLAGS.data_dir))
+      experiment.split_scorers(FLAGS.problem, util.EVALUATION_SPLIT,
+                               FLAGS.data_dir))
   losses, total_time, scores = run.losses, run.seconds, run.scores
 
   # Results: the mean final loss over every instance of every epoch, and

@@ -42,7 +42,8 @@ OPTIMIZERS = ["L2L"] + list(BASELINES)
 
 def optimizer_config(optimizer: str, problem_name: str,
                      path: Optional[str] = None, learning_rate: float = 0.001,
-                     data_dir: Optional[str] = None, mode: str = "test"):
+                     data_dir: Optional[str] = None,
+                     mode: str = util.EVALUATION_SPLIT):
   """Returns `(problem, net_config, net_assignments)` to evaluate an optimizer.
 
   Every optimizer is evaluated on the test split of the data problems by
@@ -79,7 +80,7 @@ def other_split(mode: str) -> str:
   return other
 
 
-def split_scorers(problem_name: str, mode: str = "test",
+def split_scorers(problem_name: str, mode: str = util.EVALUATION_SPLIT,
                   data_dir: Optional[str] = None
                  ) -> Dict[str, problems.MakeScores]:
   """The scorers of a problem's final networks on both whole data splits.

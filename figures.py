@@ -265,7 +265,8 @@ def _data_note(problem_name: str, data_dir: Optional[str]) -> Optional[str]:
   Raises:
     errors.MissingFileError: If the data is missing.
   """
-  problem, _, _ = util.get_config(problem_name, mode="test",
+  problem, _, _ = util.get_config(problem_name,
+                                  mode=util.comparison_split(problem_name),
                                   data_dir=data_dir)
   return getattr(problem, "data_source", None)
 
@@ -382,7 +383,7 @@ def _write_figure(figure: Figure, panels_results, note: str,
 
 
 def _split_note(figure: Figure) -> str:
-  modes = sorted({comparison.evaluation_mode(panel.problem)
+  modes = sorted({util.comparison_split(panel.problem)
                   for panel in figure.panels})
   return " and ".join("\"{}\"".format(mode) for mode in modes)
 

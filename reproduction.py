@@ -141,7 +141,7 @@ def train_variant(name: str, settings: Settings) -> float:
   _, changes, meta_learning_rate = VARIANTS[name]
   num_epochs = settings.train_epochs
   path = os.path.join(settings.output_dir, name)
-  problem, _, _ = util.get_config("mnist", mode="train",
+  problem, _, _ = util.get_config("mnist", mode=util.TRAINING_SPLIT,
                                   data_dir=settings.data_dir)
   losses = _TrainingLosses(num_epochs)
   # One evaluation, at the last epoch, saves the optimizer as trained.
@@ -172,7 +172,7 @@ def run_variant(name: str, settings: Settings) -> str:
     print("{}: training {} epochs ({})".format(name, settings.train_epochs,
                                                description), flush=True)
     train_loss = train_variant(name, settings)
-    problem, _, _ = util.get_config("mnist", mode="test",
+    problem, _, _ = util.get_config("mnist", mode=util.EVALUATION_SPLIT,
                                     data_dir=settings.data_dir)
     losses = experiment.evaluate_losses(
         problem, net_config(changes, path), None, settings.num_instances,
@@ -216,7 +216,7 @@ def diagnose(seeds: Sequence[int], settings: Settings) -> str:
   """Watches the meta-training of each setting of `DIAGNOSED_SETTINGS` for
   each seed; writes every unroll's records as CSV under `output_dir` and
   returns the Markdown results."""
-  problem, net_config, _ = util.get_config("mnist", mode="train",
+  problem, net_config, _ = util.get_config("mnist", mode=util.TRAINING_SPLIT,
                                            data_dir=settings.data_dir)
   probe = diagnosis.probe_batch(image_datasets.load_mnist("train",
                                                     settings.data_dir))

@@ -29,6 +29,7 @@ import comparison
 import curves
 import optimizers
 import tasks
+import util
 
 # The baseline every optimizer is measured against.
 REFERENCE = "Adam"
@@ -157,7 +158,7 @@ def run_task(evaluations: comparison.Evaluations, task: tasks.Task,
     runs[label] = evaluations.run(task.problem, baseline, num_instances,
                                   task.num_steps, seed,
                                   learning_rate=metric_rates["final"])
-  return TaskResult(task, runs, rates, comparison.evaluation_mode(task.problem))
+  return TaskResult(task, runs, rates, util.comparison_split(task.problem))
 
 
 def _mean_and_error(values: np.ndarray, digits: int = 4) -> str:

@@ -286,9 +286,9 @@ _KERAS_BATCH_SIZE = 32
 # The image classifiers: problem name -> (network, data set, batch size).
 # The paper's MNIST MLPs first; then a small convnet and a LeNet-style net on
 # MNIST, a logistic regression and an MLP on the 8x8 digits (the
-# generalization tasks); the paper's MLP with tanh units. Each is also registered as `<name>-glorot`, with
-# the initialization of Keras's layers (Glorot-uniform weights, zero biases)
-# instead of the original's N(0, 0.01).
+# generalization tasks); the paper's MLP with tanh units. Each is also
+# registered as `<name>-glorot`, with the initialization of Keras's layers
+# (Glorot-uniform weights, zero biases) instead of the original's N(0, 0.01).
 _CLASSIFIERS = {
     "mnist": (_Classifier(hidden=(20,), activation="sigmoid"), "mnist", 128),
     "mnist-wider": (_Classifier(hidden=(40,), activation="sigmoid"), "mnist",
@@ -451,6 +451,28 @@ def get_net_config(problem_name: str, path: Optional[str] = None,
   return _CONFIGS[problem_name][0](path, original_code)
 
 
+# The data split the optimizees of a data problem train on, for each use,
+# decided here for every script:
+# - meta-training (train.py and the runs of figures.py and reproduction.py)
+#   and bench.py: the training split, as in the original;
+# - evaluate.py and the evaluations of reproduction.py's variants: the test
+#   split, for every optimizer (the original evaluated a saved optimizer on
+#   it; its Adam baseline ran on the training split);
+# - the comparisons of figures.py, reproduction.py and generalization.py:
+#   `comparison_split`.
+TRAINING_SPLIT = "train"
+EVALUATION_SPLIT = "test"
+
+
+def comparison_split(problem_name: str) -> str:
+  """The data split the optimizees of a comparison train on: the training
+  split, as in meta-training, but for CIFAR-5 and CIFAR-2, whose optimizer
+  is compared on the labels it never trained on (their test split)."""
+  if problem_name in ("cifar5", "cifar2"):
+    return EVALUATION_SPLIT
+  return TRAINING_SPLIT
+
+
 def get_config(problem_name: str, path: Optional[str] = None,
                mode: Optional[str] = None, data_dir: Optional[str] = None):
   """Returns the configuration of a named problem.
@@ -459,7 +481,8 @@ def get_config(problem_name: str, path: Optional[str] = None,
     problem_name: One of `PROBLEM_NAMES`.
     path: Optional folder of saved nets (`<net key>.l2l`) to load.
     mode: Data split of the data problems, `"train"` or `"test"`; by default,
-        as in the original, `"train"` without `path` and `"test"` with it.
+        as in the original, `TRAINING_SPLIT` without `path` and
+        `EVALUATION_SPLIT` with it.
     data_dir: Folder of the data files (MNIST: `mnist.npz` or the IDX files;
         CIFAR-10: the folder holding `cifar-10-batches-bin/`, by default
         `./cifar10`).
@@ -474,7 +497,7 @@ def get_config(problem_name: str, path: Optional[str] = None,
   """
   _check_problem_name(problem_name)
   if mode is None:
-    mode = "train" if path is None else "test"
+    mode = TRAINING_SPLIT if path is None else EVALUATION_SPLIT
   net_config, net_assignments = get_net_config(problem_name, path)
   return (_CONFIGS[problem_name][1](mode, data_dir), net_config,
           net_assignments)
@@ -488,8 +511,8 @@ def _dataset_loader(problem_name: str, data_dir: Optional[str]
     load = problems.DATASET_LOADERS[classifier(problem_name).dataset]
     return lambda mode: load(mode, data_dir)
   if problem_name.startswith("cifar"):
-    return lambda mode: image_datasets.load_cifar10(data_dir or _CIFAR_DEFAULT_PATH,
-                                              mode)
+    return lambda mode: image_datasets.load_cifar10(
+        data_dir or _CIFAR_DEFAULT_PATH, mode)
   return None
 
 

@@ -2,12 +2,14 @@
 # Licensed under the Apache License, Version 2.0 (see LICENSE).
 """Tests of util.py."""
 
+import os
 import time as time_module
 
 import numpy as np
 import pytest
 import tensorflow as tf
 
+import experiment
 import meta
 import networks
 import problems
@@ -17,6 +19,8 @@ import util
 # The data problems' configurations are tested on small data files in
 # test_data_problems.py.
 DATA_FREE_PROBLEMS = ["simple", "simple-multi", "quadratic"]
+PRETRAINED_MNIST = os.path.join(os.path.dirname(os.path.dirname(
+    os.path.abspath(__file__))), "pretrained", "mnist")
 
 
 @pytest.mark.parametrize("name", DATA_FREE_PROBLEMS)
@@ -291,3 +295,22 @@ def test_data_digest_names_the_data_not_the_files(tmp_path):
     assert util.data_digest(name) == "nodata"
   with pytest.raises(ValueError, match="not a valid problem"):
     util.data_digest("mnsit")
+
+
+def test_each_use_of_a_data_problem_takes_the_split_util_decides(monkeypatch):
+  """Meta-training on the training split; evaluate.py's evaluation
+  (`experiment.optimizer_config`'s default) on the test split, for every
+  optimizer; the comparisons on the training split but for CIFAR-5 and
+  CIFAR-2."""
+  monkeypatch.setattr(problems, "image_classifier",
+                      lambda *args, **kwargs: kwargs["mode"])
+  assert (util.TRAINING_SPLIT, util.EVALUATION_SPLIT) == ("train", "test")
+  assert util.get_config("mnist")[0] == util.TRAINING_SPLIT
+  # As in the original: a saved optimizer is evaluated on the test split.
+  assert util.get_config("mnist", PRETRAINED_MNIST)[0] == util.EVALUATION_SPLIT
+  for optimizer in ("L2L", "Adam"):
+    assert experiment.optimizer_config(
+        optimizer, "mnist")[0] == util.EVALUATION_SPLIT
+  assert [util.comparison_split(name)
+          for name in ("quadratic", "mnist", "cifar", "cifar5", "cifar2")] == [
+              "train", "train", "train", "test", "test"]
