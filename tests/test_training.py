@@ -33,7 +33,8 @@ class Recorder(training.Progress):
       raise KeyboardInterrupt
 
   def statistics(self, header, total_error, total_time, num_epochs):
-    self.events.append(("statistics", header.split(" (")[0], num_epochs))
+    self.events.append(("statistics", header.split(" (")[0], num_epochs,
+                        total_error))
 
   def saved(self, save_path):
     self.events.append(("saved", save_path))
@@ -53,8 +54,13 @@ def test_progress_receives_every_epoch_and_the_statistics(tmp_path):
   assert kinds == [("epoch", 1), ("epoch", 2), ("statistics", "Epoch 2/4"),
                    ("statistics", "EVALUATION"), ("epoch", 3), ("epoch", 4),
                    ("statistics", "Epoch 4/4"), ("statistics", "EVALUATION")]
-  assert result.epoch == 4 and result.best_epoch in (2, 4)
-  assert np.isfinite(result.best_evaluation)
+  # The best evaluation is the lowest total final loss of the evaluations,
+  # and its epoch.
+  evaluations = dict(zip((2, 4), [e[3] for e in progress.events
+                                  if e[:2] == ("statistics", "EVALUATION")]))
+  assert result.epoch == 4
+  assert result.best_evaluation == min(evaluations.values())
+  assert evaluations[result.best_epoch] == result.best_evaluation
   assert ("saved", str(tmp_path / "run")) in progress.events
   with open(tmp_path / "run" / training.RUN_FILE) as f:
     assert json.load(f) == {"problem": "simple"}
