@@ -22,6 +22,11 @@ import util
 
 
 _PROJECT_DIR = os.path.dirname(os.path.abspath(__file__))
+# The folders of the project's modules: the repository root (the library),
+# the paper's experiments, the benchmarks and the examples.
+_MODULE_FOLDERS = frozenset(
+    [_PROJECT_DIR] + [os.path.join(_PROJECT_DIR, folder)
+                      for folder in ("paper", "benchmarks", "examples")])
 
 
 class UsageError(errors.Error):
@@ -112,11 +117,12 @@ def check_parent_folder(path: str, flag: str):
 
 class _ProjectInfoFilter(logging.Filter):
   """Passes warnings and errors, and info lines logged by this project's
-  modules."""
+  modules (`_MODULE_FOLDERS`)."""
 
   def filter(self, record: logging.LogRecord) -> bool:
     return (record.levelno >= logging.WARNING or
-            os.path.dirname(os.path.abspath(record.pathname)) == _PROJECT_DIR)
+            os.path.dirname(os.path.abspath(record.pathname)) in
+            _MODULE_FOLDERS)
 
 
 def run_main(main: Callable[[List[str]], Any]):

@@ -2,7 +2,7 @@
 # Licensed under the Apache License, Version 2.0 (see LICENSE).
 """Optimizers to compare, and evaluation runs that record every step's loss.
 
-`evaluate.py`, `figures.py` and `reproduction.py` evaluate the trained L2L
+`evaluate.py`, `paper/figures.py` and `paper/reproduction.py` evaluate the trained L2L
 optimizer and the hand-written baselines the same way: every optimizer runs
 through `MetaOptimizer.meta_loss` as a network, one step per unroll, on
 problem instances drawn by `reset()`, and the loss after every step is kept.

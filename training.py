@@ -1,7 +1,7 @@
 # Copyright 2026 The learning-to-learn TF2 port authors.
 # Licensed under the Apache License, Version 2.0 (see LICENSE).
-"""Meta-training runs: the loop that `train.py`, `figures.py` and
-`reproduction.py` share.
+"""Meta-training runs: the loop that `train.py`, `paper/figures.py` and
+`paper/reproduction.py` share.
 
     result = training.meta_train(problem, net_config, num_steps=100,
                                  unroll_length=20, save_path="run")

@@ -453,13 +453,14 @@ def get_net_config(problem_name: str, path: Optional[str] = None,
 
 # The data split the optimizees of a data problem train on, for each use,
 # decided here for every script:
-# - meta-training (train.py and the runs of figures.py and reproduction.py)
-#   and bench.py: the training split, as in the original;
-# - evaluate.py and the evaluations of reproduction.py's variants: the test
-#   split, for every optimizer (the original evaluated a saved optimizer on
-#   it; its Adam baseline ran on the training split);
-# - the comparisons of figures.py, reproduction.py and generalization.py:
-#   `comparison_split`.
+# - meta-training (train.py and the runs of paper/figures.py and
+#   paper/reproduction.py) and bench.py: the training split, as in the
+#   original;
+# - evaluate.py and the evaluations of paper/reproduction.py's variants: the
+#   test split, for every optimizer (the original evaluated a saved optimizer
+#   on it; its Adam baseline ran on the training split);
+# - the comparisons of paper/figures.py, paper/reproduction.py and
+#   generalization.py: `comparison_split`.
 TRAINING_SPLIT = "train"
 EVALUATION_SPLIT = "test"
 

@@ -2,9 +2,9 @@
 # Licensed under the Apache License, Version 2.0 (see LICENSE).
 """Scaling sweep: cost of a meta-training unroll against optimizee size.
 
-    python bench_sweep.py --coordinates=1e3,1e4,1e5,1e6,1e7 \\
+    python -m benchmarks.bench_sweep --coordinates=1e3,1e4,1e5,1e6,1e7 \\
         --unroll_lengths=5,20,100 --output=sweep.md
-    python bench_sweep.py --instances=1,16,128,1024 --problem=quadratic \\
+    python -m benchmarks.bench_sweep --instances=1,16,128,1024 --problem=quadratic \\
         --unroll_lengths=20 --output=instances.md
 
 Each point runs `bench.py --problem=quadratic` in its own process (so that
@@ -59,7 +59,9 @@ flags.DEFINE_integer("timeout_s", 1800, "Time limit of one point, seconds.")
 flags.DEFINE_string("output", None, "Markdown file to write the table to.")
 flags.DEFINE_string("json", None, "File to write the points to as JSON.")
 
-_BENCH = os.path.join(os.path.dirname(os.path.abspath(__file__)), "bench.py")
+# bench.py, in the repository root.
+_BENCH = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(
+    __file__))), "bench.py")
 # Share of the available memory a point may be predicted to use.
 _MEMORY_MARGIN = 0.8
 

@@ -2,7 +2,7 @@
 # Licensed under the Apache License, Version 2.0 (see LICENSE).
 """Example: a trained optimizer training a Keras model, beside Adam.
 
-    python example_keras_mnist.py --path=./mnist --plot=curves.png
+    python -m examples.keras_mnist --path=./mnist --plot=curves.png
 
 Trains the paper's MNIST model (one hidden layer of 20 sigmoid units) twice
 from the same initial weights on the same minibatches: with

@@ -2,8 +2,8 @@
 # Licensed under the Apache License, Version 2.0 (see LICENSE).
 """Reproduces the paper's figures: L2L against tuned baselines.
 
-    python figures.py --output_dir=docs/figures           # the paper's settings
-    python figures.py --output_dir=/tmp/figures --quick   # a one-minute smoke run
+    python -m paper.figures --output_dir=docs/figures           # the paper's settings
+    python -m paper.figures --output_dir=/tmp/figures --quick   # a one-minute smoke run
 
 For each figure, the L2L optimizer is meta-trained with `training.meta_train`,
 as `train.py` trains it, into `<output_dir>/work/optimizers/<problem>` (a run
@@ -75,8 +75,8 @@ _QUICK_LEARNING_RATES = ("0.1",)
 _DEFAULT_TRAIN_EPOCHS = 10000
 _QUICK_TRAIN_EPOCHS = 2
 # The optimizers shipped with the code: pretrained/<problem>/<net key>.l2l.
-PRETRAINED_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)),
-                              "pretrained")
+PRETRAINED_DIR = os.path.join(
+    os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "pretrained")
 # Written next to an optimizer trained to the end: its epochs.
 _TRAINED_EPOCHS_FILE = "trained_epochs.txt"
 
@@ -135,7 +135,7 @@ _QUICK = {"num_instances": 2, "num_tuning_instances": 1, "num_steps": 10,
 class Settings(collections.namedtuple(
     "Settings",
     "output_dir quick pretrained train_epochs seed data_dir command")):
-  """What every figure of one `figures.py` run shares.
+  """What every figure of one `paper/figures.py` run shares.
 
   Attributes:
     output_dir: Folder of the figures; `work/` under it holds the trained
@@ -432,7 +432,7 @@ def make_figures(names: Sequence[str], learning_rates: Sequence[float],
     if os.path.exists(filename):
       with open(filename) as f:
         sections.append(f.read())
-  header = ("# Figures\n\nEach section names the `figures.py` command that "
+  header = ("# Figures\n\nEach section names the `paper/figures.py` command that "
             "made it. L2L is drawn solid, the baselines dashed, with the "
             "learning rate each chose on the training distribution.\n")
   _write_text(os.path.join(settings.output_dir, "FIGURES.md"),
@@ -454,7 +454,7 @@ def main(argv):
       train_epochs=FLAGS.train_epochs or (
           _QUICK_TRAIN_EPOCHS if FLAGS.quick else _DEFAULT_TRAIN_EPOCHS),
       seed=FLAGS.seed, data_dir=FLAGS.data_dir,
-      command=" ".join(["python figures.py"] + sys.argv[1:]))
+      command=" ".join(["python -m paper.figures"] + sys.argv[1:]))
   make_figures(FLAGS.figures or FIGURE_NAMES, learning_rates, settings)
 
 

@@ -2,12 +2,12 @@
 # Licensed under the Apache License, Version 2.0 (see LICENSE).
 """Experiments of docs/REPRODUCTION.md, one per `--experiment`.
 
-    python reproduction.py --output_dir=docs/reproduction --train_epochs=300
-    python reproduction.py --experiment=compare --paths=run1,run2 \
+    python -m paper.reproduction --output_dir=docs/reproduction --train_epochs=300
+    python -m paper.reproduction --experiment=compare --paths=run1,run2 \
         --output_dir=docs/reproduction/compared
-    python reproduction.py --experiment=gap --paths=mnist-run \
+    python -m paper.reproduction --experiment=gap --paths=mnist-run \
         --output_dir=docs/reproduction/gap
-    python reproduction.py --experiment=diagnose --seeds=0,5 \
+    python -m paper.reproduction --experiment=diagnose --seeds=0,5 \
         --train_epochs=30 --output_dir=docs/reproduction/diagnosis
 
 `variants` (the default): each variant changes one setting of the MNIST
@@ -33,7 +33,7 @@ on 20 other instances (seed `--seed` + 1). Results:
 does), once with the original's random output layer and once with a zero
 one, and records after every unroll the size and likeness of the nets'
 updates, the optimizee's saturated hidden units, its gradient norm and the
-meta-gradient norms (`diagnosis.py`). Results: `<output_dir>/diagnosis.md`,
+meta-gradient norms (`paper/diagnosis.py`). Results: `<output_dir>/diagnosis.md`,
 and every unroll in `<output_dir>/diagnosis_<setting>_seed<seed>.csv`.
 
 `gap`: the MNIST optimizers saved in `--paths` evaluated in each of the
@@ -56,11 +56,11 @@ import numpy as np
 
 import cli
 import comparison
-import image_datasets
-import diagnosis
 import experiment
 import fileio
+import image_datasets
 import l2l_files
+from paper import diagnosis
 import training
 import util
 

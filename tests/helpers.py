@@ -22,9 +22,16 @@ SUBPROCESS_TIMEOUT = 300
 
 
 def run(script, *args, timeout=300):
-  """Runs `python <script> args` from the repository root."""
-  command = [sys.executable] + (["-c", script] if "\n" in script else
-                                [os.path.join(REPO, script)]) + list(args)
+  """Runs `python <script> args` from the repository root: a script of the
+  root (`"train.py"`), a module of its folders (`"paper.figures"`, run as
+  `python -m paper.figures`) or Python code (a text of several lines)."""
+  if "\n" in script:
+    program = ["-c", script]
+  elif script.endswith(".py"):
+    program = [os.path.join(REPO, script)]
+  else:
+    program = ["-m", script]
+  command = [sys.executable] + program + list(args)
   return subprocess.run(command, cwd=REPO, capture_output=True, text=True,
                         timeout=timeout)
 
@@ -60,7 +67,8 @@ def main_errors(script, cases, messages_file):
   script would spend seconds importing TensorFlow).
 
   Args:
-    script: A script of the repository root, e.g. `"train.py"`.
+    script: A script of the repository root, e.g. `"train.py"`, or a module
+        of its folders, e.g. `"paper.figures"`.
     cases: `{case: [argument]}`; each case's flags are parsed afresh and
         the script's `main` called, as `cli.run_main` calls it.
     messages_file: A file the subprocess writes the messages to.
@@ -69,7 +77,8 @@ def main_errors(script, cases, messages_file):
     `{case: the one-line message of the project's error that main raised,
     or None if it returned}`.
   """
-  harness = _MAIN_HARNESS.format(module=os.path.splitext(script)[0])
+  module = script[:-len(".py")] if script.endswith(".py") else script
+  harness = _MAIN_HARNESS.format(module=module)
   result = run(harness, json.dumps(cases), messages_file)
   assert result.returncode == 0, result.stderr
   with open(messages_file) as f:

@@ -118,9 +118,9 @@ def test_bad_input_as_the_script():
 
 
 def sweep_table(tmp_path, *args):
-  """The rows of the table of a one-epoch bench_sweep.py run at unroll 2."""
+  """The rows of the table of a one-epoch benchmarks/bench_sweep.py run at unroll 2."""
   table = tmp_path / "sweep.md"
-  result = helpers.run("bench_sweep.py", "--unroll_lengths=2",
+  result = helpers.run("benchmarks.bench_sweep", "--unroll_lengths=2",
                        "--num_epochs=1", "--output=" + str(table), *args)
   assert result.returncode == 0, result.stderr
   return table.read_text().splitlines()
@@ -153,7 +153,7 @@ def test_instances_sweep(tmp_path):
 
 
 def test_sweep_bad_input():
-  result = helpers.run("bench_sweep.py", "--coordinates=105")
+  result = helpers.run("benchmarks.bench_sweep", "--coordinates=105")
   assert result.returncode == 1 and "Traceback" not in result.stderr
   assert "multiples of 10" in result.stderr.strip().splitlines()[-1]
 

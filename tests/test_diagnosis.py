@@ -1,6 +1,6 @@
 # Copyright 2026 The learning-to-learn TF2 port authors.
 # Licensed under the Apache License, Version 2.0 (see LICENSE).
-"""Tests of diagnosis.py, meta-training watched unroll by unroll."""
+"""Tests of paper/diagnosis.py, meta-training watched unroll by unroll."""
 
 import math
 
@@ -10,8 +10,8 @@ import tensorflow as tf
 
 import data_files
 import image_datasets
-import diagnosis
 import optimizee
+from paper import diagnosis
 import problems
 import training
 import util

@@ -1,6 +1,6 @@
 # Copyright 2026 The learning-to-learn TF2 port authors.
 # Licensed under the Apache License, Version 2.0 (see LICENSE).
-"""Tests of figures.py and curves.py: statistics and tables, the shared
+"""Tests of paper/figures.py and curves.py: statistics and tables, the shared
 evaluation runs, and the --quick mode end to end (a smoke run: its numbers mean
 nothing)."""
 
@@ -91,7 +91,7 @@ def test_one_seed_gives_every_optimizer_the_same_instances():
 
 
 def run_figures(*args):
-  return helpers.run("figures.py", *args, timeout=600)
+  return helpers.run("paper.figures", *args, timeout=600)
 
 
 def test_downloads_are_blocked(tmp_path):
@@ -109,7 +109,7 @@ QUICK_FIGURES = ["quadratic", "mnist", "cifar", "cifar_multi", "cifar5",
 
 
 def _quick_figures(tmp_path, figures):
-  """Runs `figures.py --quick` on small MNIST files (no CIFAR-10)."""
+  """Runs `python -m paper.figures --quick` on small MNIST files (no CIFAR-10)."""
   output = tmp_path / "figures"
   data_dir = tmp_path / "data"
   data_dir.mkdir()
@@ -197,7 +197,7 @@ def bad_input_errors(tmp_path_factory):
   cases = {case: ["--quick"] + arguments
            for case, (arguments, _) in BAD_INPUTS.items()}
   return helpers.main_errors(
-      "figures.py", cases,
+      "paper.figures", cases,
       str(tmp_path_factory.mktemp("figures_errors") / "messages.json"))
 
 

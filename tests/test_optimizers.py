@@ -338,12 +338,12 @@ def test_sonnet_checkpoint_continues(tmp_path):
       [v.numpy() for v in linear.trainable_variables], atol=0)
 
 
-def test_example_keras_mnist(tmp_path):
+def test_examples_keras_mnist(tmp_path):
   folder = _lstm_net(str(tmp_path / "mnist"))
   plot = str(tmp_path / "curves.png")
   result = subprocess.run([
       sys.executable,
-      os.path.join(helpers.REPO, "example_keras_mnist.py"), "--path=" + folder,
+      "-m", "examples.keras_mnist", "--path=" + folder,
       "--num_steps=20", "--log_period=10", "--batch_size=16", "--plot=" + plot
   ],
                           cwd=helpers.REPO,
@@ -361,21 +361,23 @@ def test_example_keras_mnist(tmp_path):
 
 
 @pytest.mark.slow  # test_pretrained checks the default in-process.
-def test_example_keras_mnist_defaults_to_the_shipped_optimizer(tmp_path):
-  # Run from another folder: the default is found beside the code.
+def test_examples_keras_mnist_defaults_to_the_shipped_optimizer(tmp_path):
+  # Run from another folder, the checkout on PYTHONPATH: the default is
+  # found beside the code.
+  environment = dict(os.environ, PYTHONPATH=helpers.REPO)
   result = subprocess.run(
-      [sys.executable, os.path.join(helpers.REPO, "example_keras_mnist.py"),
+      [sys.executable, "-m", "examples.keras_mnist",
        "--num_steps=10", "--log_period=10", "--batch_size=16"],
-      cwd=str(tmp_path), capture_output=True, text=True,
+      cwd=str(tmp_path), env=environment, capture_output=True, text=True,
       timeout=helpers.SUBPROCESS_TIMEOUT)
   assert result.returncode == 0, result.stderr[-5000:]
   assert "Step 10/10" in result.stdout
 
 
-def test_example_keras_mnist_without_optimizer(tmp_path):
+def test_examples_keras_mnist_without_optimizer(tmp_path):
   result = subprocess.run([
       sys.executable,
-      os.path.join(helpers.REPO, "example_keras_mnist.py"),
+      "-m", "examples.keras_mnist",
       "--path=" + str(tmp_path / "missing")
   ],
                           cwd=helpers.REPO,
@@ -384,5 +386,5 @@ def test_example_keras_mnist_without_optimizer(tmp_path):
                           timeout=helpers.SUBPROCESS_TIMEOUT)
   assert result.returncode == 1 and "Traceback" not in result.stderr
   last_line = result.stderr.strip().splitlines()[-1]
-  assert last_line.startswith("example_keras_mnist.py: error: ")
+  assert last_line.startswith("keras_mnist.py: error: ")
   assert "pass --path" in last_line

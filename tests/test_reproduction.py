@@ -1,6 +1,6 @@
 # Copyright 2026 The learning-to-learn TF2 port authors.
 # Licensed under the Apache License, Version 2.0 (see LICENSE).
-"""Tests of reproduction.py's experiments (their numbers mean nothing at
+"""Tests of paper/reproduction.py's experiments (their numbers mean nothing at
 this size)."""
 
 import os
@@ -23,7 +23,7 @@ PRETRAINED = os.path.join(helpers.REPO, "pretrained")
 def run_reproduction(*args):
   return subprocess.run(
       [sys.executable,
-       os.path.join(helpers.REPO, "reproduction.py")] + list(args),
+       "-m", "paper.reproduction"] + list(args),
       cwd=helpers.REPO,
       capture_output=True,
       text=True,

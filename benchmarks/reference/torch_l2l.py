@@ -2,7 +2,7 @@
 # Licensed under the Apache License, Version 2.0 (see LICENSE).
 """PyTorch reference of one meta-training epoch, for the benchmark only.
 
-    python reference/torch_l2l.py --problem=mnist --num_epochs=10 \
+    python benchmarks/reference/torch_l2l.py --problem=mnist --num_epochs=10 \
         [--compile] [--json=FILE]
 
 An independent implementation of what `bench.py --phases=train` times: an
@@ -40,7 +40,8 @@ from torch import nn
 import torch.nn.functional as F
 
 # The repository root, for its `image_datasets` module.
-_REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+_REPO = os.path.dirname(os.path.dirname(os.path.dirname(
+    os.path.abspath(__file__))))
 
 # Machine epsilon of float32, the `eps` of the LogAndSign preprocessing.
 _EPS = float(np.finfo(np.float32).eps)
