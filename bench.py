@@ -10,6 +10,15 @@ step on the nets). An evaluation epoch is what `evaluate.py` runs: `reset()`
 then `num_steps` calls of `update()` on one-step unrolls. A warm-up epoch,
 not timed, absorbs tracing and compilation; its duration is reported as
 `compile_s`.
+
+    python bench.py --problem=mnist --phases=train --xla=off --profile=prof
+
+With `--profile=DIR`, after the timed epochs each phase runs
+`_PROFILED_EPOCHS` more under the TensorFlow profiler: the trace goes to
+`DIR/<problem>_<phase>` (for TensorBoard's profile plugin), and the table of
+where the time went (`profiling.breakdown`) is printed and written to
+`DIR/<problem>_<phase>.md`. The ops keep their names only without XLA
+(`--xla=off`); an XLA program's trace is written, with no table.
 """
 
 import contextlib
@@ -29,9 +38,11 @@ import tensorflow as tf
 
 import augmentation
 import cli
+import fileio
 import meta
 import networks
 import problems
+import profiling
 import util
 
 FLAGS = flags.FLAGS
@@ -68,11 +79,16 @@ flags.DEFINE_string("data_dir", None, "Data folder of the MNIST and CIFAR "
                     "problems (see README).")
 flags.DEFINE_string("json", None,
                     "File to write the results to as JSON ('-': stdout).")
+flags.DEFINE_string("profile", None, "Folder for a profiler trace of a few "
+                    "more epochs of each phase and the table of where their "
+                    "time went (see the module docstring).")
 
 # Dimensions of each quadratic of --num_coordinates.
 _QUADRATIC_DIMS = 10
 # A loss evaluation with its gradient costs about three forward passes.
 _FORWARD_AND_GRADIENT = 3
+# Epochs run under the profiler with --profile.
+_PROFILED_EPOCHS = 2
 
 
 def _check_flags():
@@ -88,6 +104,8 @@ def _check_flags():
           "--num_coordinates must be a positive multiple of {}, got {}."
           .format(_QUADRATIC_DIMS, FLAGS.num_coordinates))
   cli.check_random_scaling_flag(FLAGS.random_scaling)
+  if FLAGS.profile:
+    cli.check_parent_folder(FLAGS.profile, "profile")
   if FLAGS.net:
     # Checked on the problem's nets before any is built.
     cli.with_net_flag(util.get_net_config(FLAGS.problem)[0], FLAGS.net)
@@ -182,6 +200,24 @@ def _time_epochs(ops, epoch_ops, num_unrolls: int, num_epochs: int):
       for _ in range(num_epochs)]
 
 
+def _profile(ops, program, num_unrolls: int, name: str):
+  """Traces `_PROFILED_EPOCHS` epochs into `--profile/<name>`; prints and
+  writes the table of where their time went, for a program without XLA."""
+  logdir = os.path.join(FLAGS.profile, name)
+  profiling.trace(logdir, lambda: [
+      util.run_epoch(ops.fx, [program], ops.reset, num_unrolls)
+      for _ in range(_PROFILED_EPOCHS)])
+  if program.uses_xla:
+    print("{}: profiler trace in {} (an XLA program: no table of its ops; "
+          "run with --xla=off for one)".format(name, logdir))
+    return
+  markdown = "{} epochs of {}, thread-seconds:\n\n{}\n".format(
+      _PROFILED_EPOCHS, name.replace("_", " "),
+      profiling.table(profiling.breakdown(profiling.op_seconds(logdir))))
+  fileio.write_atomically(logdir + ".md", markdown.encode())
+  print("{}: profiler trace in {}\n{}".format(name, logdir, markdown))
+
+
 def _peak_host_mb() -> float:
   """The process's peak resident memory so far, in MiB."""
   return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
@@ -227,6 +263,8 @@ def _benchmark(phase: str, strategy: Optional[tf.distribute.Strategy]):
   start_host_mb = _peak_host_mb()
   compile_s, times = _time_epochs(ops, [program], num_unrolls,
                                   FLAGS.num_epochs)
+  if FLAGS.profile:
+    _profile(ops, program, num_unrolls, "{}_{}".format(FLAGS.problem, phase))
   replicas = strategy.num_replicas_in_sync if strategy else 1
   num_instances = replicas * FLAGS.num_instances
   num_coordinates = replicas * sum(v.shape.num_elements() for v in ops.x)

@@ -28,12 +28,14 @@ def run_bench(*args):
   return helpers.run("bench.py", *args)
 
 
-def test_smoke_run_reports_every_field():
+def test_smoke_run_reports_every_field(tmp_path):
   """Three instances: the report's sizes, work and rates are three times
-  one instance's."""
+  one instance's. With --profile, each phase is traced, and its table
+  written unless it ran with XLA (which keeps no op names)."""
+  profile = tmp_path / "profile"
   result = run_bench("--problem=quadratic", "--num_epochs=2",
                      "--num_steps=4", "--unroll_length=2", "--num_instances=3",
-                     "--json=-")
+                     "--profile=" + str(profile), "--json=-")
   assert result.returncode == 0, result.stderr
   report = json.loads(result.stdout[result.stdout.index("["):])
   assert [r["phase"] for r in report] == ["train", "evaluate"]
@@ -54,6 +56,27 @@ def test_smoke_run_reports_every_field():
         3 * 4 / r["epoch_s_median"])
     assert r["device"] in ("cpu", "gpu")
   assert "quadratic train:" in result.stdout
+  for r in report:
+    name = "quadratic_" + r["phase"]
+    assert "{}: profiler trace in {}".format(
+        name, profile / name) in result.stdout
+    assert list((profile / name).glob("plugins/profile/*/*.xplane.pb"))
+    assert (profile / (name + ".md")).exists() == (not r["xla"])
+
+
+@pytest.mark.slow  # A bench.py run; test_profiling.py reads a trace.
+def test_profile_without_xla_writes_the_table(tmp_path):
+  profile = tmp_path / "profile"
+  result = run_bench("--problem=quadratic", "--num_epochs=1",
+                     "--num_steps=4", "--unroll_length=2", "--phases=train",
+                     "--xla=off", "--profile=" + str(profile))
+  assert result.returncode == 0, result.stderr
+  table = (profile / "quadratic_train.md").read_text()
+  assert table.startswith("2 epochs of quadratic train, thread-seconds:")
+  for category in ("| net: matmuls |", "| executor scheduling between ops |",
+                   "| total |"):
+    assert category in table
+  assert table in result.stdout
 
 
 def quadratic_train_report(*args):
@@ -93,6 +116,8 @@ BAD_INPUTS = {
     "net": (["--net=Adam"], "'Adam' is not a learned network"),
     "random_scaling": (["--random_scaling=-1"],
                        "--random_scaling must be at least 0"),
+    "profile": (["--profile=/nonexistent/profile"],
+                "parent folder does not exist"),
 }
 
 
