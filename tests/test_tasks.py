@@ -155,13 +155,15 @@ def test_learned_optimizer_trains_the_keras_quadratic():
 
 
 def test_learned_optimizer_trains_a_keras_task(data_dir):
+  """The default optimizer (pretrained/general) lowers the digits MLP's
+  loss in model.fit, epoch after epoch."""
   model = tasks.keras_model("digits-mlp-glorot", seed=0)
-  model.compile(optimizer=optimizers.L2L("pretrained/mnist"),
-                loss=keras.losses.SparseCategoricalCrossentropy(
-                    from_logits=True))
+  model.compile(optimizer=optimizers.L2L(),
+                loss=tasks.keras_loss("digits-mlp-glorot"))
   (images, labels), _ = tasks.keras_data("digits-mlp-glorot", data_dir)
   history = model.fit(images, labels, batch_size=10, epochs=3, verbose=0)
-  assert np.all(np.isfinite(history.history["loss"]))
+  losses = history.history["loss"]
+  assert losses[2] < losses[1] < losses[0]
 
 
 def test_evaluation_runs_keep_the_initial_loss():
