@@ -39,6 +39,7 @@ import tensorflow as tf
 import augmentation
 import cli
 import fileio
+import flops
 import meta
 import networks
 import problems
@@ -85,8 +86,6 @@ flags.DEFINE_string("profile", None, "Folder for a profiler trace of a few "
 
 # Dimensions of each quadratic of --num_coordinates.
 _QUADRATIC_DIMS = 10
-# A loss evaluation with its gradient costs about three forward passes.
-_FORWARD_AND_GRADIENT = 3
 # Epochs run under the profiler with --profile.
 _PROFILED_EPOCHS = 2
 
@@ -113,82 +112,11 @@ def _check_flags():
     raise cli.UsageError("--device=gpu, but TensorFlow sees no GPU.")
 
 
-def lstm_flops_per_coordinate(net_options, num_features: int):
-  """Matmul FLOPs of a coordinatewise LSTM net for one coordinate and step.
-
-  Args:
-    net_options: The net's `net_options` (its `layers`).
-    num_features: Inputs per coordinate after preprocessing (2 for
-        LogAndSign, 1 for none).
-
-  Returns:
-    `(forward, backward)`: the forward pass, and the meta-gradient's
-    backward pass (gradients of inputs and weights, but not of the first
-    layer's inputs, the preprocessed gradient, which is a constant).
-  """
-  sizes = [num_features] + list(net_options["layers"])
-  forward = sum(2 * (n_in + n_out) * 4 * n_out
-                for n_in, n_out in zip(sizes[:-1], sizes[1:]))
-  forward += 2 * sizes[-1]  # Linear output layer.
-  first_layer_input_gradient = 2 * num_features * 4 * sizes[1] if len(
-      sizes) > 1 else 0
-  return forward, 2 * forward - first_layer_input_gradient
-
-
-def rnnprop_flops_per_coordinate(net_options):
-  """Matmul FLOPs of an `RNNprop` net for one coordinate and step.
-
-  Args:
-    net_options: The net's complete options (`RNNprop.net_options`).
-
-  Returns:
-    `(forward, backward)`, as `lstm_flops_per_coordinate`: the input layer
-    (features to `input_size` units), the LSTMs and the output layer; the
-    backward pass needs the input layer's weight gradients only.
-  """
-  input_size, layers = net_options["input_size"], net_options["layers"]
-  num_features = 2 + len(net_options["momentum_decays"])
-  input_layer = 2 * num_features * input_size
-  forward, backward = lstm_flops_per_coordinate(net_options, input_size)
-  # The LSTMs' backward pass reaches the input layer's outputs.
-  lstm_input_gradient = 2 * input_size * 4 * layers[0] if layers else 0
-  return (input_layer + forward,
-          input_layer + backward + lstm_input_gradient)
-
-
 def _learned_net(net_config):
   """The `networks.factory` arguments of the benchmarked problem's learned
   net (the configurations of `quadratic`, `mnist` and `cifar` have one)."""
   [config] = [c for c in net_config.values() if networks.is_learned(c["net"])]
   return config
-
-
-def _net_flops(config):
-  """FLOPs per coordinate and step of the learned net of `config` (its
-  `networks.factory` arguments)."""
-  if config["net"] == "RNNprop":
-    return rnnprop_flops_per_coordinate(
-        networks.factory(**config).net_options)
-  net_options = config["net_options"]
-  num_features = 2 if net_options.get("preprocess_name") == "LogAndSign" else 1
-  return lstm_flops_per_coordinate(net_options, num_features)
-
-
-def epoch_flops(num_coordinates: int, lstm_flops, loss_flops: float,
-                phase: str, num_steps: int, unroll_length: int) -> float:
-  """Analytic FLOPs of one epoch of `phase` ("train" or "evaluate") of
-  `num_steps` steps in unrolls of `unroll_length`."""
-  forward, backward = lstm_flops
-  num_unrolls = num_steps // unroll_length
-  if phase == "train":
-    # Each unroll evaluates the loss unroll_length + 1 times, each with its
-    # gradient; the meta-gradient runs the LSTM backward once per step.
-    evaluations = num_unrolls * (unroll_length + 1)
-    lstm = num_steps * num_coordinates * (forward + backward)
-  else:
-    evaluations = 2 * num_steps  # update(): f(x_t), then f(x_t+1).
-    lstm = num_steps * num_coordinates * forward
-  return lstm + evaluations * _FORWARD_AND_GRADIENT * loss_flops
 
 
 def _time_epochs(ops, epoch_ops, num_unrolls: int, num_epochs: int):
@@ -268,9 +196,10 @@ def _benchmark(phase: str, strategy: Optional[tf.distribute.Strategy]):
   replicas = strategy.num_replicas_in_sync if strategy else 1
   num_instances = replicas * FLAGS.num_instances
   num_coordinates = replicas * sum(v.shape.num_elements() for v in ops.x)
-  flops = epoch_flops(num_coordinates, _net_flops(learned_net),
-                      num_instances * forward_flops, phase,
-                      FLAGS.num_steps, FLAGS.unroll_length)
+  flops_per_epoch = flops.epoch_flops(
+      num_coordinates, flops.net_flops(learned_net),
+      num_instances * forward_flops, phase, FLAGS.num_steps,
+      FLAGS.unroll_length)
   median = statistics.median(times)
   return {
       "problem": FLAGS.problem,
@@ -293,8 +222,8 @@ def _benchmark(phase: str, strategy: Optional[tf.distribute.Strategy]):
       "epochs_per_s": 1.0 / median,
       "coordinate_steps_per_s": num_coordinates * FLAGS.num_steps / median,
       "instance_steps_per_s": num_instances * FLAGS.num_steps / median,
-      "gflop_per_epoch": flops / 1e9,
-      "gflop_per_s": flops / 1e9 / median,
+      "gflop_per_epoch": flops_per_epoch / 1e9,
+      "gflop_per_s": flops_per_epoch / 1e9 / median,
       "compile_s": compile_s,
       "start_host_mb": start_host_mb,
       "peak_host_mb": _peak_host_mb(),

@@ -19,7 +19,7 @@ Adam's final loss are read off the mean curves.
 
 import math
 from timeit import default_timer as timer
-from typing import Dict, List, NamedTuple, Optional, Sequence
+from typing import Callable, Dict, List, NamedTuple, Optional, Sequence
 
 import keras
 import numpy as np
@@ -340,38 +340,35 @@ class DropInSpeed(NamedTuple):
   adam_seconds: float
 
 
-def drop_in_speed(problem: str, l2l_path: str, num_steps: int, rounds: int,
-                  jit_compile: bool, data_dir: Optional[str] = None,
-                  seed: int = 0) -> DropInSpeed:
+def fit_seconds_per_step(make_model: Callable[[], keras.Model],
+                         loss: keras.losses.Loss, batches: tf.data.Dataset,
+                         l2l_path: Optional[str], num_steps: int, rounds: int,
+                         jit_compile: bool) -> Dict[str, float]:
   """Times `optimizers.L2L` against `keras.optimizers.Adam` in `model.fit`.
 
-  Two copies of the task's Keras model (`tasks.keras_model`, the same
-  initial weights) are compiled, one with each optimizer, and trained on
-  the task's training split in its batch size; after a warm-up fit of each
-  (tracing and compiling), they take turns, `rounds` times, fitting
-  `num_steps` steps each.
+  Two models of `make_model()` (it should make them alike, e.g. seeded) are
+  compiled, one with each optimizer, and fit on `batches`; after a warm-up
+  fit of each (tracing and compiling), they take turns, `rounds` times,
+  fitting `num_steps` steps each.
 
   Args:
-    problem: A problem with a Keras model (`tasks.has_keras_model`).
+    make_model: Makes a new, built Keras model.
+    loss: The models' loss.
+    batches: An endless dataset of `(inputs, targets)` batches.
     l2l_path: The learned optimizer (`optimizers.L2L`'s `path`).
     num_steps: Steps per timed fit.
     rounds: Timed fits per optimizer.
     jit_compile: `model.compile`'s `jit_compile` (XLA).
-    data_dir: Folder of the data files.
-    seed: Seed of the initial weights and of the shuffle.
 
   Returns:
-    The `DropInSpeed`: wall-clock seconds per step, fit overhead included.
+    `{"L2L": seconds, "Adam": seconds}`: the median over the rounds of the
+    wall-clock seconds per step, fit overhead included.
   """
-  (inputs, targets), _ = tasks.keras_data(problem, data_dir)
-  batches = tf.data.Dataset.from_tensor_slices((inputs, targets)).shuffle(
-      len(targets), seed=seed).repeat().batch(tasks.keras_batch_size(problem))
   models = {}
   for name, optimizer in (("L2L", optimizers.L2L(l2l_path)),
                           ("Adam", keras.optimizers.Adam())):
-    model = tasks.keras_model(problem, seed=seed)
-    model.compile(optimizer=optimizer, jit_compile=jit_compile,
-                  loss=tasks.keras_loss(problem))
+    model = make_model()
+    model.compile(optimizer=optimizer, jit_compile=jit_compile, loss=loss)
     model.fit(batches, epochs=1, steps_per_epoch=2, verbose=0)
     models[name] = model
   seconds = {name: [] for name in models}
@@ -380,8 +377,33 @@ def drop_in_speed(problem: str, l2l_path: str, num_steps: int, rounds: int,
       start = timer()
       model.fit(batches, epochs=1, steps_per_epoch=num_steps, verbose=0)
       seconds[name].append((timer() - start) / num_steps)
-  return DropInSpeed(problem, jit_compile, float(np.median(seconds["L2L"])),
-                     float(np.median(seconds["Adam"])))
+  return {name: float(np.median(times)) for name, times in seconds.items()}
+
+
+def drop_in_speed(problem: str, l2l_path: str, num_steps: int, rounds: int,
+                  jit_compile: bool, data_dir: Optional[str] = None,
+                  seed: int = 0) -> DropInSpeed:
+  """`fit_seconds_per_step` on a task's Keras model (`tasks.keras_model`,
+  seeded alike) and its training split, shuffled, in its batch size.
+
+  Args:
+    problem: A problem with a Keras model (`tasks.has_keras_model`).
+    l2l_path, num_steps, rounds, jit_compile: As for
+        `fit_seconds_per_step`.
+    data_dir: Folder of the data files.
+    seed: Seed of the initial weights and of the shuffle.
+
+  Returns:
+    The `DropInSpeed`.
+  """
+  (inputs, targets), _ = tasks.keras_data(problem, data_dir)
+  batches = tf.data.Dataset.from_tensor_slices((inputs, targets)).shuffle(
+      len(targets), seed=seed).repeat().batch(tasks.keras_batch_size(problem))
+  seconds = fit_seconds_per_step(
+      lambda: tasks.keras_model(problem, seed=seed),
+      tasks.keras_loss(problem), batches, l2l_path, num_steps, rounds,
+      jit_compile)
+  return DropInSpeed(problem, jit_compile, seconds["L2L"], seconds["Adam"])
 
 
 def speed_table(speeds: Sequence[DropInSpeed]) -> str:

@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-import bench
+import flops
 import helpers
 import problems
 
@@ -16,12 +16,12 @@ def test_lstm_flops_of_the_default_net():
   """2x20 LSTM on LogAndSign's 2 features: 2 (2 + 20) 80 + 2 (20 + 20) 80 +
   2 x 20 = 9,960 FLOP forward per coordinate and step, and twice that less
   the first layer's input gradient (2 x 2 x 80) backward: 19,600."""
-  assert bench.lstm_flops_per_coordinate({"layers": (20, 20)}, 2) == (9960,
+  assert flops.lstm_flops_per_coordinate({"layers": (20, 20)}, 2) == (9960,
                                                                       19600)
 
 
 def test_linear_only_net_flops():
-  assert bench.lstm_flops_per_coordinate({"layers": ()}, 1) == (2, 4)
+  assert flops.lstm_flops_per_coordinate({"layers": ()}, 1) == (2, 4)
 
 
 def run_bench(*args):
@@ -39,12 +39,12 @@ def test_smoke_run_reports_every_field(tmp_path):
   assert result.returncode == 0, result.stderr
   report = json.loads(result.stdout[result.stdout.index("["):])
   assert [r["phase"] for r in report] == ["train", "evaluate"]
-  net_flops = bench.lstm_flops_per_coordinate({"layers": (20, 20)}, 1)
+  net_flops = flops.lstm_flops_per_coordinate({"layers": (20, 20)}, 1)
   for r in report:
     assert r["num_coordinates"] == 3 * 1280
     assert r["num_instances"] == 3
     # The rates are those of the median epoch and the analytic count.
-    assert r["gflop_per_epoch"] == pytest.approx(bench.epoch_flops(
+    assert r["gflop_per_epoch"] == pytest.approx(flops.epoch_flops(
         3 * 1280, net_flops, 3 * problems.quadratic().forward_flops,
         r["phase"], 4, 2) / 1e9)
     assert r["gflop_per_s"] == pytest.approx(
@@ -98,8 +98,8 @@ def test_rematerialize_is_reported():
 def test_num_coordinates_sizes_the_quadratic():
   report = quadratic_train_report("--num_coordinates=300")
   assert report["num_coordinates"] == 300
-  assert report["gflop_per_epoch"] == pytest.approx(bench.epoch_flops(
-      300, bench.lstm_flops_per_coordinate({"layers": (20, 20)}, 1),
+  assert report["gflop_per_epoch"] == pytest.approx(flops.epoch_flops(
+      300, flops.lstm_flops_per_coordinate({"layers": (20, 20)}, 1),
       2 * 300 * 10, "train", 2, 2) / 1e9)
 
 
@@ -189,10 +189,10 @@ def test_rnnprop_flops_of_the_default_net():
   forward; backward the input layer's weight gradients (80) and the LSTMs'
   whole backward pass, 2 x 12,840 = 25,680: 25,760."""
   options = {"layers": (20, 20), "input_size": 20, "momentum_decays": ()}
-  assert bench.rnnprop_flops_per_coordinate(options) == (12920, 25760)
+  assert flops.rnnprop_flops_per_coordinate(options) == (12920, 25760)
   # Each further momentum is one more feature.
   options["momentum_decays"] = (0.5,)
-  assert bench.rnnprop_flops_per_coordinate(options) == (12960, 25800)
+  assert flops.rnnprop_flops_per_coordinate(options) == (12960, 25800)
 
 
 @pytest.mark.slow  # A second bench.py run; test_smoke_run_reports_every_field
@@ -204,8 +204,41 @@ def test_smoke_run_of_rnnprop_with_random_scaling():
   assert result.returncode == 0, result.stderr
   [report] = json.loads(result.stdout[result.stdout.index("["):])
   assert (report["net"], report["random_scaling"]) == ("RNNprop", 2.0)
-  assert report["gflop_per_epoch"] == pytest.approx(bench.epoch_flops(
-      1280, bench.rnnprop_flops_per_coordinate(
+  assert report["gflop_per_epoch"] == pytest.approx(flops.epoch_flops(
+      1280, flops.rnnprop_flops_per_coordinate(
           {"layers": (20, 20), "input_size": 20, "momentum_decays": ()}),
       problems.quadratic().forward_flops, "train", 4, 2) / 1e9)
   assert ", net RNNprop, random scaling 2" in result.stdout
+
+
+# benchmarks/drop_in.py: its bad inputs in one subprocess, and a short run.
+DROP_IN_BAD_INPUTS = {
+    "models": (["--models=mlp-100k,resnet"],
+               "unknown model(s) resnet; valid models: mlp-100k, mlp-1m"),
+    "num_steps": (["--num_steps=0"], "--num_steps must be at least 1"),
+    "output": (["--output=/nonexistent/drop_in.md"],
+               "parent folder does not exist"),
+}
+
+
+def test_drop_in_bad_input(tmp_path):
+  messages = helpers.main_errors(
+      "benchmarks.drop_in",
+      {case: arguments for case, (arguments, _) in DROP_IN_BAD_INPUTS.items()},
+      str(tmp_path / "messages.json"))
+  for case, (_, expected) in DROP_IN_BAD_INPUTS.items():
+    helpers.assert_one_line_message(messages[case], expected)
+
+
+@pytest.mark.slow  # Four model.fit runs of a 100k-parameter model.
+def test_drop_in_run_writes_the_table(tmp_path):
+  output = tmp_path / "drop_in.md"
+  result = helpers.run("benchmarks.drop_in", "--models=mlp-100k",
+                       "--num_steps=2", "--rounds=1", "--output=" + str(output))
+  assert result.returncode == 0, result.stderr
+  rows = [line for line in output.read_text().splitlines()
+          if line.startswith("| mlp-100k |")]
+  assert [row.split(" | ")[2] for row in rows] == ["no", "yes"]
+  # RNNprop (pretrained/general): 12,920 forward FLOPs per coordinate.
+  assert all(row.endswith("| 12,920 |") for row in rows)
+  assert "| 101,770 |" in rows[0]
