@@ -2,8 +2,8 @@
 # Licensed under the Apache License, Version 2.0 (see LICENSE).
 """Optimizers to compare, and evaluation runs that record every step's loss.
 
-`evaluate.py`, `paper/figures.py` and `paper/reproduction.py` evaluate the trained L2L
-optimizer and the hand-written baselines the same way: every optimizer runs
+`evaluate.py`, `paper/figures.py` and `paper/reproduction.py` evaluate the
+trained L2L optimizer and the hand-written baselines the same way: every optimizer runs
 through `MetaOptimizer.meta_loss` as a network, one step per unroll, on
 problem instances drawn by `reset()`, and the loss after every step is kept.
 Each instance's final network can also be scored on whole data splits.

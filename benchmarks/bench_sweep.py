@@ -4,8 +4,8 @@
 
     python -m benchmarks.bench_sweep --coordinates=1e3,1e4,1e5,1e6,1e7 \\
         --unroll_lengths=5,20,100 --output=sweep.md
-    python -m benchmarks.bench_sweep --instances=1,16,128,1024 --problem=quadratic \\
-        --unroll_lengths=20 --output=instances.md
+    python -m benchmarks.bench_sweep --instances=1,16,128,1024 \\
+        --problem=quadratic --unroll_lengths=20 --output=instances.md
 
 Each point runs `bench.py --problem=quadratic` in its own process (so that
 its peak memory is its own) on `num_coordinates / 10` quadratics of 10

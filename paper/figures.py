@@ -2,8 +2,8 @@
 # Licensed under the Apache License, Version 2.0 (see LICENSE).
 """Reproduces the paper's figures: L2L against tuned baselines.
 
-    python -m paper.figures --output_dir=docs/figures           # the paper's settings
-    python -m paper.figures --output_dir=/tmp/figures --quick   # a one-minute smoke run
+    python -m paper.figures --output_dir=docs/figures          # paper's settings
+    python -m paper.figures --output_dir=/tmp/figures --quick  # smoke run, 1 min
 
 For each figure, the L2L optimizer is meta-trained with `training.meta_train`,
 as `train.py` trains it, into `<output_dir>/work/optimizers/<problem>` (a run
@@ -432,8 +432,8 @@ def make_figures(names: Sequence[str], learning_rates: Sequence[float],
     if os.path.exists(filename):
       with open(filename) as f:
         sections.append(f.read())
-  header = ("# Figures\n\nEach section names the `paper/figures.py` command that "
-            "made it. L2L is drawn solid, the baselines dashed, with the "
+  header = ("# Figures\n\nEach section names the `paper/figures.py` command "
+            "that made it. L2L is drawn solid, the baselines dashed, with the "
             "learning rate each chose on the training distribution.\n")
   _write_text(os.path.join(settings.output_dir, "FIGURES.md"),
               "\n".join([header] + sections))

@@ -2,7 +2,8 @@
 # Licensed under the Apache License, Version 2.0 (see LICENSE).
 """Experiments of docs/REPRODUCTION.md, one per `--experiment`.
 
-    python -m paper.reproduction --output_dir=docs/reproduction --train_epochs=300
+    python -m paper.reproduction --output_dir=docs/reproduction \
+        --train_epochs=300
     python -m paper.reproduction --experiment=compare --paths=run1,run2 \
         --output_dir=docs/reproduction/compared
     python -m paper.reproduction --experiment=gap --paths=mnist-run \
@@ -33,8 +34,8 @@ on 20 other instances (seed `--seed` + 1). Results:
 does), once with the original's random output layer and once with a zero
 one, and records after every unroll the size and likeness of the nets'
 updates, the optimizee's saturated hidden units, its gradient norm and the
-meta-gradient norms (`paper/diagnosis.py`). Results: `<output_dir>/diagnosis.md`,
-and every unroll in `<output_dir>/diagnosis_<setting>_seed<seed>.csv`.
+meta-gradient norms (`paper/diagnosis.py`). Results:
+`<output_dir>/diagnosis.md`, and every unroll in `<output_dir>/diagnosis_<setting>_seed<seed>.csv`.
 
 `gap`: the MNIST optimizers saved in `--paths` evaluated in each of the
 ways the original's `train.py` and `evaluate.py` differ (the data split

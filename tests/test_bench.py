@@ -143,7 +143,8 @@ def test_bad_input_as_the_script():
 
 
 def sweep_table(tmp_path, *args):
-  """The rows of the table of a one-epoch benchmarks/bench_sweep.py run at unroll 2."""
+  """The rows of the table of a one-epoch benchmarks/bench_sweep.py run at
+  unroll 2."""
   table = tmp_path / "sweep.md"
   result = helpers.run("benchmarks.bench_sweep", "--unroll_lengths=2",
                        "--num_epochs=1", "--output=" + str(table), *args)

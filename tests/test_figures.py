@@ -109,7 +109,8 @@ QUICK_FIGURES = ["quadratic", "mnist", "cifar", "cifar_multi", "cifar5",
 
 
 def _quick_figures(tmp_path, figures):
-  """Runs `python -m paper.figures --quick` on small MNIST files (no CIFAR-10)."""
+  """Runs `python -m paper.figures --quick` on small MNIST files (no
+  CIFAR-10)."""
   output = tmp_path / "figures"
   data_dir = tmp_path / "data"
   data_dir.mkdir()
