@@ -8,8 +8,10 @@ trace back and sums the time of each op the TensorFlow executor ran;
 `breakdown` puts those ops into the categories of `CATEGORIES` (the
 meta-optimizer net's matmuls and gates, the preprocessing, the optimizee,
 the minibatch sampling, the loop's machinery, the variable updates), each
-split into the forward pass and the backward pass (the ops under a
-`gradient_tape/` scope), and the executor's time between its ops.
+split into the forward pass and the meta-gradient's backward pass (the ops
+under the outermost `gradient_tape/` scope; the optimizee's own gradients,
+taken inside the unroll, are forward), and the executor's time between its
+ops.
 
 The ops keep their names (and so their category) only in a program run
 without XLA: XLA fuses them into kernels of its own, which
@@ -27,8 +29,7 @@ from typing import Callable, Dict, List, NamedTuple, Optional, Tuple
 import tensorflow as tf
 from tensorflow.tsl.profiler.protobuf import xplane_pb2
 
-# The categories, in the order of the table, each with the test of an op's
-# `(name, type)` that puts it there; an op goes to the first that matches.
+# The name scopes of the learned nets' modules.
 _NET_SCOPE = re.compile(r"(^|/)(cw_deep_lstm|kernel_deep_lstm|rnnprop)"
                         r"(_\d+)?/")
 
@@ -41,6 +42,13 @@ def _is_matmul(op_type: str) -> bool:
   return "MatMul" in op_type
 
 
+def _is_backward(name: str) -> bool:
+  """Whether an op is in the meta-gradient's backward pass: under the
+  outermost tape's scope (`unroll/body/.../gradient_tape/...`, the
+  optimizee's gradients inside the unroll, is forward)."""
+  return name.startswith("gradient_tape/")
+
+
 _SAMPLING_TYPES = re.compile(r"^(GatherV2|StatelessRandom\w*|Random\w*)$")
 _LOOP_TYPES = re.compile(r"^(TensorList\w*|TensorArray\w*|Enter|Exit|Merge|"
                          r"Switch|NextIteration|LoopCond|Identity|Less|"
@@ -49,6 +57,8 @@ _VARIABLE_TYPES = re.compile(r"^(ReadVariableOp|AssignVariableOp|"
                              r"AssignAddVariableOp|ResourceApply\w*|"
                              r"VarHandleOp)$")
 
+# The categories, in the order of the table, each with the test of an op's
+# `(name, type)` that puts it there; an op goes to the first that matches.
 CATEGORIES: List[Tuple[str, Callable[[str, str], bool]]] = [
     ("preprocessing", lambda name, _: "preprocess" in name and _in_net(name)),
     ("net: matmuls", lambda name, op_type: _in_net(name) and
@@ -61,8 +71,8 @@ CATEGORIES: List[Tuple[str, Callable[[str, str], bool]]] = [
      lambda _, op_type: bool(_LOOP_TYPES.match(op_type))),
     ("variable reads and updates (Adam step included)",
      lambda _, op_type: bool(_VARIABLE_TYPES.match(op_type))),
-    ("meta-gradient sums", lambda name, op_type: name.startswith(
-        "gradient_tape/") and op_type == "AddN"),
+    ("meta-gradient sums",
+     lambda name, op_type: _is_backward(name) and op_type == "AddN"),
     ("the optimizee, its loss and every other op", lambda name, op_type: True),
 ]
 # The event of one executor step, around the ops it runs.
@@ -131,10 +141,6 @@ def category(name: str, op_type: str) -> str:
     if matches(name, op_type):
       return label
   raise AssertionError("the last category takes every op")
-
-
-def _is_backward(name: str) -> bool:
-  return name.startswith("gradient_tape/") or "/gradient_tape/" in name
 
 
 def breakdown(times: OpTimes) -> List[Row]:
