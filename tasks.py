@@ -11,12 +11,11 @@ minibatches, drawn from `optimizee.step_seed()` so that every optimizer sees
 the same ones.
 
 Every task of `TASKS` is also a Keras model (the CIFAR-10 task is not):
-`keras_model` builds the problem's
-network (the same layers and initialization; for the quadratic, its
-quadratics as a `KerasQuadratic`), `keras_data` returns its data splits as
-arrays, `keras_loss` and `keras_batch_size` what `model.compile` and
-`model.fit` take, so that a learned optimizer (`optimizers.L2L`) can be
-tried in `model.fit` on them.
+`keras_model` builds the problem's network (the same layers and
+initialization; for the quadratic, its quadratics as a `KerasQuadratic`),
+`keras_data` returns its data splits as arrays, `keras_loss` and
+`keras_batch_size` what `model.compile` and `model.fit` take, so that a
+learned optimizer (`optimizers.L2L`) can be tried in `model.fit` on them.
 """
 
 import os
@@ -78,17 +77,13 @@ def cifar_files_present(data_dir: Optional[str]) -> bool:
   folder `./cifar10` without it)."""
   folder = os.path.join(data_dir or "cifar10", image_datasets.CIFAR10_FOLDER)
   return all(os.path.exists(os.path.join(folder, name))
-             for names in image_datasets.CIFAR10_FILES.values() for name in names)
+             for names in image_datasets.CIFAR10_FILES.values()
+             for name in names)
 
 
 def suite(data_dir: Optional[str] = None) -> List[Task]:
   """`TASKS`, and `CIFAR_TASK` if the CIFAR-10 files are present."""
   return TASKS + ([CIFAR_TASK] if cifar_files_present(data_dir) else [])
-
-
-# The quadratic task's sizes, those of `util.get_config("quadratic")`.
-QUADRATIC_BATCH_SIZE = 128
-QUADRATIC_NUM_DIMS = 10
 
 
 def _is_classifier(problem: str) -> bool:
@@ -126,9 +121,9 @@ class KerasQuadratic(keras.Model):
   dense, as in the problem.
   """
 
-  def __init__(self, batch_size: int = QUADRATIC_BATCH_SIZE,
-               num_dims: int = QUADRATIC_NUM_DIMS, stddev: float = 0.01,
-               name: str = "quadratic"):
+  def __init__(self, batch_size: int = util.QUADRATIC_BATCH_SIZE,
+               num_dims: int = util.QUADRATIC_NUM_DIMS,
+               stddev: float = 0.01, name: str = "quadratic"):
     super().__init__(name=name)
     self.batch_size = batch_size
     self.x = self.add_weight(
@@ -237,8 +232,9 @@ def keras_data(problem: str, data_dir: Optional[str] = None
   """
   _check_keras_problem(problem)
   if problem == "quadratic":
-    split = (np.arange(QUADRATIC_BATCH_SIZE),
-             np.zeros([QUADRATIC_BATCH_SIZE, QUADRATIC_NUM_DIMS], np.float32))
+    split = (np.arange(util.QUADRATIC_BATCH_SIZE),
+             np.zeros([util.QUADRATIC_BATCH_SIZE, util.QUADRATIC_NUM_DIMS],
+                      np.float32))
     return split, split
   load = problems.DATASET_LOADERS[util.classifier(problem).dataset]
   splits = []
@@ -262,5 +258,5 @@ def keras_batch_size(problem: str) -> int:
   """The problem's minibatch size (for the quadratic, all its quadratics)."""
   _check_keras_problem(problem)
   if problem == "quadratic":
-    return QUADRATIC_BATCH_SIZE
+    return util.QUADRATIC_BATCH_SIZE
   return util.classifier(problem).batch_size

@@ -389,6 +389,10 @@ def _cifar_multi_assignments():
   return [("conv", conv_vars), ("fc", fc_vars)]
 
 
+# The sizes of the "quadratic" problem: 128 quadratics of 10 dimensions.
+QUADRATIC_BATCH_SIZE = 128
+QUADRATIC_NUM_DIMS = 10
+
 # Problem name -> (nets: (path, original_code) -> (net_config,
 #                                                  net_assignments),
 #                  problem: (mode, data_dir) -> make_loss).
@@ -396,7 +400,8 @@ _CONFIGS = {
     "simple": (_cw_net(layers=(), initializer="zeros"), _no_data("simple")),
     "simple-multi": (_simple_multi_nets, _no_data("simple_multi_optimizer")),
     "quadratic": (_cw_net(layers=(20, 20)),
-                  _no_data("quadratic", batch_size=128, num_dims=10)),
+                  _no_data("quadratic", batch_size=QUADRATIC_BATCH_SIZE,
+                           num_dims=QUADRATIC_NUM_DIMS)),
     # With the random output layer, MNIST meta-training can saturate the
     # sigmoid units from the first unrolls and stay at ln 10 (see
     # docs/REPRODUCTION.md); with the zero output layer every seed tried
