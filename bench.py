@@ -7,7 +7,9 @@
 A training epoch is what `train.py` runs: `reset()` then `num_steps //
 unroll_length` calls of `step()` (an unroll, its meta-gradient and an Adam
 step on the nets). An evaluation epoch is what `evaluate.py` runs: `reset()`
-then `num_steps` calls of `update()` on one-step unrolls. A warm-up epoch,
+then `num_steps` steps in one program (`MetaLoss.run_steps`), or, with
+`--evaluation_program=update`, as `num_steps` calls of `update()` on one-step
+unrolls (the same steps, a program call each). A warm-up epoch,
 not timed, absorbs tracing and compilation; its duration is reported as
 `compile_s`.
 
@@ -55,6 +57,9 @@ flags.DEFINE_integer("unroll_length", 20, "Steps per unroll.")
 flags.DEFINE_enum("phases", "train,evaluate",
                   ["train,evaluate", "train", "evaluate"],
                   "Which epochs to time.")
+flags.DEFINE_enum("evaluation_program", "run", ["run", "update"],
+                  "How an evaluation epoch runs its steps: in one program "
+                  "(run_steps, as evaluate.py) or one update() call each.")
 flags.DEFINE_enum("xla", "auto", ["auto", "on", "off"],
                   "Compile with XLA: auto (on a GPU only), on or off.")
 flags.DEFINE_enum("device", "auto", ["auto", "cpu", "gpu"],
@@ -186,7 +191,12 @@ def _benchmark(phase: str, strategy: Optional[tf.distribute.Strategy]):
       ops = optimizer.meta_loss(problem, 1, net_assignments=net_assignments,
                                 jit_compile=jit_compile,
                                 num_instances=FLAGS.num_instances)
-      program, num_unrolls = ops.update, FLAGS.num_steps
+      if FLAGS.evaluation_program == "run":
+        program, num_unrolls = ops.run_steps.program(FLAGS.num_steps), 1
+      else:
+        program, num_unrolls = ops.update, FLAGS.num_steps
+  # Steps per call of the program.
+  unroll_length = FLAGS.num_steps // num_unrolls
 
   start_host_mb = _peak_host_mb()
   compile_s, times = _time_epochs(ops, [program], num_unrolls,
@@ -198,8 +208,7 @@ def _benchmark(phase: str, strategy: Optional[tf.distribute.Strategy]):
   num_coordinates = replicas * sum(v.shape.num_elements() for v in ops.x)
   flops_per_epoch = flops.epoch_flops(
       num_coordinates, flops.net_flops(learned_net),
-      num_instances * forward_flops, phase, FLAGS.num_steps,
-      FLAGS.unroll_length)
+      num_instances * forward_flops, phase, FLAGS.num_steps, unroll_length)
   median = statistics.median(times)
   return {
       "problem": FLAGS.problem,
@@ -214,7 +223,9 @@ def _benchmark(phase: str, strategy: Optional[tf.distribute.Strategy]):
       "net": learned_net["net"],
       "random_scaling": FLAGS.random_scaling if phase == "train" else 0.0,
       "num_steps": FLAGS.num_steps,
-      "unroll_length": FLAGS.unroll_length,
+      "unroll_length": unroll_length,
+      "evaluation_program": (FLAGS.evaluation_program if phase == "evaluate"
+                             else None),
       "epochs": FLAGS.num_epochs,
       "epoch_s_median": median,
       "epoch_s_min": min(times),
@@ -239,8 +250,11 @@ def _report(result):
         "{instance_steps_per_s:.3g} instance-steps/s, "
         "{gflop_per_s:.2f} GFLOP/s of {gflop_per_epoch:.2f} GFLOP/epoch, "
         "compile {compile_s:.1f} s, peak host {peak_host_mb:.0f} MB, "
-        "{device}{xla_label}{remat_label}{net_label}".format(
+        "{device}{xla_label}{remat_label}{net_label}{program_label}".format(
             xla_label=" + XLA" if result["xla"] else "",
+            program_label=(", one update() per step"
+                           if result["evaluation_program"] == "update"
+                           else ""),
             remat_label=", rematerialized" if result["rematerialize"] else "",
             net_label=(", net " + result["net"] if FLAGS.net else "") + (
                 ", random scaling {:g}".format(result["random_scaling"])

@@ -3,9 +3,10 @@
 """Optimizers to compare, and evaluation runs that record every step's loss.
 
 `evaluate.py`, `paper/figures.py` and `paper/reproduction.py` evaluate the
-trained L2L optimizer and the hand-written baselines the same way: every optimizer runs
-through `MetaOptimizer.meta_loss` as a network, one step per unroll, on
-problem instances drawn by `reset()`, and the loss after every step is kept.
+trained L2L optimizer and the hand-written baselines the same way: every
+optimizer runs through `MetaOptimizer.meta_loss` as a network, taking the
+steps of one-step unrolls in one program (`MetaLoss.run_steps`), on problem
+instances drawn by `reset()`, and the loss after every step is kept.
 Each instance's final network can also be scored on whole data splits.
 """
 
@@ -165,10 +166,11 @@ def evaluate_losses(problem, net_config, net_assignments, num_epochs: int,
                     unroll_length: int = 1) -> Run:
   """Runs `num_epochs` epochs of `num_steps` optimization steps.
 
-  Each epoch is a `util.run_epoch` of `num_steps // unroll_length` unrolls
-  of `num_instances` instances optimized together (one-step unrolls, as the
-  original's `evaluate.py`, unless `unroll_length` says otherwise). After
-  it, each instance's final network is scored with every scorer.
+  Each epoch optimizes `num_instances` instances together for `num_steps`
+  steps, as one program (`MetaLoss.run_steps`: the steps of one-step
+  unrolls, as the original's `evaluate.py` ran them, and of unrolls of any
+  length); the losses are recorded after every `unroll_length`-th step.
+  After it, each instance's final network is scored with every scorer.
 
   Args:
     problem, net_config, net_assignments: As `optimizer_config` returns.
@@ -182,7 +184,8 @@ def evaluate_losses(problem, net_config, net_assignments, num_epochs: int,
         an instance's final values (`optimizee.call_with_values`) in a
         `tf.function`, so it may create trainable variables only.
     unroll_length: Steps per unroll (a divisor of `num_steps`); the losses
-        are recorded after each unroll.
+        are recorded after each unroll, as the unrolls' `update()` would
+        leave them.
 
   Returns:
     A `Run`, whose `losses` have one column per unroll: the loss after each
@@ -197,7 +200,7 @@ def evaluate_losses(problem, net_config, net_assignments, num_epochs: int,
   ops = optimizer.meta_loss(problem, unroll_length,
                             net_assignments=net_assignments,
                             num_instances=num_instances)
-  update, reset = ops.update, ops.reset
+  reset, run = ops.reset, ops.run_steps.program(num_steps)
   if seed is not None:
     # The problem's random ops get their seeds when first traced: seeding
     # just before gives every optimizer the same problem instances (initial
@@ -205,10 +208,12 @@ def evaluate_losses(problem, net_config, net_assignments, num_epochs: int,
     tf.random.set_seed(seed)
     reset()
     tf.random.set_seed(seed)
-    update()
-  def record_step():
-    update()
-    step_losses.append(ops.instance_fx.read_value())
+    run.trace()
+  def run_and_record():
+    # Each instance's loss after every unroll_length-th step,
+    # [num_instances, num_unrolls].
+    epoch_losses.append(
+        tf.transpose(run()[unroll_length - 1::unroll_length]))
 
   scoring_functions = {name: _scoring_function(make_scores)
                        for name, make_scores in (scorers or {}).items()}
@@ -221,11 +226,11 @@ def evaluate_losses(problem, net_config, net_assignments, num_epochs: int,
   epoch_scores = collections.defaultdict(list)
   total_time = 0.0
   for epoch in range(num_epochs):
-    step_losses = []
-    epoch_time, _ = util.run_epoch(ops.fx, [record_step], reset_and_record,
-                                   num_unrolls)
+    epoch_losses = []
+    epoch_time, _ = util.run_epoch(ops.fx, [run_and_record],
+                                   reset_and_record, 1)
     total_time += epoch_time
-    losses[epoch] = np.stack([loss.numpy() for loss in step_losses], axis=1)
+    losses[epoch] = epoch_losses[0].numpy()
     for key, values in _score_instances(scoring_functions, ops.x,
                                         num_instances).items():
       epoch_scores[key].append(values)

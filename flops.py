@@ -72,15 +72,15 @@ def net_flops(config):
 def epoch_flops(num_coordinates: int, lstm_flops, loss_flops: float,
                 phase: str, num_steps: int, unroll_length: int) -> float:
   """Analytic FLOPs of one epoch of `phase` ("train" or "evaluate") of
-  `num_steps` steps in unrolls of `unroll_length`."""
+  `num_steps` steps in unrolls of `unroll_length` (an evaluation run as one
+  program, `MetaLoss.run_steps`, is one unroll of `num_steps`)."""
   forward, backward = lstm_flops
-  num_unrolls = num_steps // unroll_length
+  # Each unroll evaluates the loss unroll_length + 1 times, each counted
+  # with its gradient.
+  evaluations = num_steps // unroll_length * (unroll_length + 1)
   if phase == "train":
-    # Each unroll evaluates the loss unroll_length + 1 times, each with its
-    # gradient; the meta-gradient runs the LSTM backward once per step.
-    evaluations = num_unrolls * (unroll_length + 1)
+    # The meta-gradient runs the LSTM backward once per step.
     lstm = num_steps * num_coordinates * (forward + backward)
   else:
-    evaluations = 2 * num_steps  # update(): f(x_t), then f(x_t+1).
     lstm = num_steps * num_coordinates * forward
   return lstm + evaluations * _FORWARD_AND_GRADIENT * loss_flops

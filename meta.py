@@ -38,9 +38,17 @@ class MetaLoss(collections.namedtuple("MetaLoss",
                                       "loss, update, reset, fx, x")):
   """What `meta_loss` returns, TF1's graph ops as callables.
 
-  Besides the tuple's fields, the attribute `instance_fx` is a `tf.Variable`
-  `[num_instances]`: each instance's final loss after the last unroll (`fx`
-  is their mean).
+  Besides the tuple's fields, two attributes:
+  - `instance_fx`, a `tf.Variable` `[num_instances]`: each instance's final
+    loss after the last unroll (`fx` is their mean).
+  - `run_steps(num_steps)`: runs `num_steps` optimization steps as one
+    program (built at the first call with that number) and returns each
+    instance's loss after each step, `[num_steps, num_instances]` (under a
+    `tf.distribute` strategy, `[num_steps, replicas * num_instances]`,
+    replica by replica). The steps, their data, their losses and what they
+    assign (values, RNN states, `fx`, `instance_fx`) are those of as many
+    one-step `update()`s (to float rounding: the same ops, in another
+    program), without a call per step: what evaluation runs.
   """
 
 
@@ -49,9 +57,10 @@ class MetaStep(collections.namedtuple("MetaStep",
   """What `meta_minimize` returns; `instance_fx` as in `MetaLoss`."""
 
 
-def _with_instance_fx(ops, instance_fx: tf.Variable):
-  """`ops` (a `MetaLoss` or `MetaStep`) with its `instance_fx` attribute."""
-  ops.instance_fx = instance_fx
+def _with_attributes(ops, **attributes):
+  """`ops` (a `MetaLoss` or `MetaStep`) with `attributes` set on it."""
+  for name, value in attributes.items():
+    setattr(ops, name, value)
   return ops
 
 
@@ -416,7 +425,8 @@ class MetaOptimizer:
       (mean over instances) in `fx` and returns it; `reset()` draws new
       values for every instance and zeroes the RNN states; `fx` is a scalar
       `tf.Variable`; `x` the list of optimizee `tf.Variable`s, instance by
-      instance.
+      instance. Its attributes `instance_fx` and `run_steps` are described
+      in `MetaLoss`.
 
     Raises:
       ValueError: For a bad `len_unroll`, `num_instances`, `make_loss` or
@@ -426,11 +436,14 @@ class MetaOptimizer:
         make_loss, len_unroll, net_assignments, second_derivatives,
         jit_compile, num_instances, rematerialize)
     programs_of = _programs_of(unrolled, strategy)
-    return _with_instance_fx(MetaLoss(
-        loss=programs_of.program("loss", jit_compile),
-        update=programs_of.program("update", jit_compile),
-        reset=programs_of.reset(), fx=unrolled.fx, x=unrolled.x),
-                             unrolled.instance_fx)
+    return _with_attributes(
+        MetaLoss(loss=programs_of.program("loss", jit_compile),
+                 update=programs_of.program("update", jit_compile),
+                 reset=programs_of.reset(), fx=unrolled.fx, x=unrolled.x),
+        instance_fx=unrolled.instance_fx,
+        run_steps=programs.ProgramsOfSize(
+            lambda num_steps: programs_of.run_program(num_steps,
+                                                      jit_compile)))
 
   def meta_minimize(self,
                     make_loss: Callable[[], tf.Tensor],
@@ -534,8 +547,8 @@ def _meta_step(unrolled: unroll.UnrolledOptimization, jit_compile: bool,
   meta-gradient with `optimizer` (on every replica of `strategy`, if
   given)."""
   programs_of = _programs_of(unrolled, strategy, optimizer)
-  return _with_instance_fx(MetaStep(
-      step=programs_of.program("step", jit_compile),
-      update=programs_of.program("update", jit_compile),
-      reset=programs_of.reset(), fx=unrolled.fx, x=unrolled.x),
-                           unrolled.instance_fx)
+  return _with_attributes(
+      MetaStep(step=programs_of.program("step", jit_compile),
+               update=programs_of.program("update", jit_compile),
+               reset=programs_of.reset(), fx=unrolled.fx, x=unrolled.x),
+      instance_fx=unrolled.instance_fx)

@@ -5,9 +5,11 @@
 `meta.MetaOptimizer`'s `step`, `update` and `loss` are `Program`s: each is
 traced once into a `tf.function`, compiled with XLA when asked, and falls
 back to the plain `tf.function` (with a log line) when XLA cannot compile
-one of its ops. Any other error, at any call, is raised.
+one of its ops. Any other error, at any call, is raised. `run_steps` is a
+`ProgramsOfSize`: a `Program` per number of steps.
 """
 
+import numbers
 from typing import Any, Callable, Optional
 
 from absl import logging
@@ -58,8 +60,8 @@ class Program:
 
   @property
   def name(self) -> str:
-    """`"step"`, `"update"` or `"loss"`: which program of `meta_loss` or
-    `meta_minimize` this is."""
+    """`"step"`, `"update"`, `"loss"` or `"run"`: which program of
+    `meta_loss` or `meta_minimize` this is."""
     return self._name
 
   @property
@@ -85,6 +87,11 @@ class Program:
     self._xla_verified = True
     return result
 
+  def trace(self):
+    """Traces the program without running it, as its first call would (an
+    XLA program is compiled at its first call)."""
+    (self._graph if self._xla is None else self._xla).get_concrete_function()
+
   def _lowers_to_hlo(self) -> bool:
     """Whether the XLA-compiled program lowers to HLO (tracing errors are
     raised)."""
@@ -93,6 +100,37 @@ class Program:
     except ValueError:  # How the lowering reports an op XLA cannot compile.
       return False
     return True
+
+
+class ProgramsOfSize:
+  """Programs of an int size (e.g. a number of steps), each built at its
+  size's first call, then called again.
+
+  Calling it with a size runs that size's program and returns its result.
+  """
+
+  def __init__(self, make_program: Callable[[int], Program]):
+    """Builds nothing yet.
+
+    Args:
+      make_program: `size -> Program`.
+    """
+    self._make_program = make_program
+    self._programs = {}
+
+  def program(self, size: int) -> Program:
+    """The program of `size` (a positive int), built at its first call."""
+    if (isinstance(size, bool) or not isinstance(size, numbers.Integral) or
+        size < 1):
+      raise ValueError("The size of a program must be a positive int, got "
+                       "{!r}.".format(size))
+    size = int(size)
+    if size not in self._programs:
+      self._programs[size] = self._make_program(size)
+    return self._programs[size]
+
+  def __call__(self, size: int):
+    return self.program(size)()
 
 
 def default_jit_compile() -> bool:

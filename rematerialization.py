@@ -87,8 +87,9 @@ class RematerializedOptimization(unroll.UnrolledOptimization):
     step_inputs = [a.read(t) for a in inputs]
     with tf.GradientTape(watch_accessed_variables=False) as tape:
       tape.watch(step_inputs + trainable)
-      fx, x_next, state_next = self._time_step(
+      instance_fx, x_next, state_next = self._time_step(
           *self._unflat(step_inputs), i * self._segment_length + t)
+      fx = tf.reduce_mean(instance_fx)
     gradients = [tf.convert_to_tensor(g) for g in tape.gradient(
         [fx] + self._flat(x_next, state_next), step_inputs + trainable,
         output_gradients=[d_loss] + d_flat,

@@ -1,10 +1,11 @@
 # Copyright 2026 The learning-to-learn TF2 port authors.
 # Licensed under the Apache License, Version 2.0 (see LICENSE).
-"""The meta-optimizer's programs: `loss`, `update`, `step` and `reset` of an
-unrolled optimization, on one device (`OneDevice`) or on every replica of a
-`tf.distribute` strategy (`Replicated`). Both make the meta-step the same
-way: `UnrolledOptimization.unroll_and_gradient`, then the nets' guarded Adam
-step (`apply_if_finite`), which skips a non-finite loss or meta-gradient.
+"""The meta-optimizer's programs: `loss`, `update`, `step`, `run` and
+`reset` of an unrolled optimization, on one device (`OneDevice`) or on every
+replica of a `tf.distribute` strategy (`Replicated`). Both make the
+meta-step the same way: `UnrolledOptimization.unroll_and_gradient`, then the
+nets' guarded Adam step (`apply_if_finite`), which skips a non-finite loss
+or meta-gradient.
 
 Built inside a `MirroredStrategy` or `MultiWorkerMirroredStrategy` scope,
 each replica unrolls its own instances from its own values of the
@@ -61,6 +62,13 @@ class OneDevice:
     function = {"loss": lambda: self._unrolled.unroll()[0],
                 "update": self._unrolled.update, "step": self._step}[name]
     return programs.Program(function, name, jit_compile)
+
+  def run_program(self, num_steps: int,
+                  jit_compile: bool) -> programs.Program:
+    """The program `"run"` of `num_steps` steps
+    (`UnrolledOptimization.run_and_assign`)."""
+    return programs.Program(
+        lambda: self._unrolled.run_and_assign(num_steps), "run", jit_compile)
 
   def reset(self) -> Callable[[], Any]:
     """`reset`, as a `tf.function`."""
@@ -138,6 +146,28 @@ class Replicated:
     return programs.Program(
         make(compiled=False), name, jit_compile,
         xla_function=make(compiled=True) if jit_compile else None)
+
+  def _run(self, num_steps: int,
+           compiled: bool) -> Callable[[], tf.Tensor]:
+    run = _compiled(lambda: self._unrolled.run(num_steps), compiled)
+
+    def replica_run():
+      losses, *final = run()
+      self._unrolled.assign(*final, num_steps=num_steps)
+      return losses
+
+    # Every replica's instances, replica by replica.
+    return lambda: self._strategy.gather(self._strategy.run(replica_run),
+                                         axis=1)
+
+  def run_program(self, num_steps: int,
+                  jit_compile: bool) -> programs.Program:
+    """The program `"run"` of `num_steps` steps on every replica; it returns
+    the losses `[num_steps, replicas * num_instances]`."""
+    return programs.Program(
+        self._run(num_steps, compiled=False), "run", jit_compile,
+        xla_function=(self._run(num_steps, compiled=True) if jit_compile
+                      else None))
 
   def reset(self) -> Callable[[], Any]:
     """`reset`, run on every replica (a value assigned across replicas would

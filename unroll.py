@@ -9,7 +9,7 @@ between unrolls. `meta.MetaOptimizer` builds one per `meta_loss` call and
 differentiates its meta-loss to train the nets.
 """
 
-from typing import Dict, List, Sequence, Tuple
+from typing import Dict, List, Optional, Sequence, Tuple
 
 import tensorflow as tf
 import tree
@@ -110,14 +110,14 @@ class UnrolledOptimization:
     """Step `t` of the unroll, from values `x` and RNN states `state`.
 
     Returns:
-      `(fx, x_next, state_next)`: the loss at `x` (the mean over instances),
-      and the values and states after the nets' updates.
+      `(instance_fx, x_next, state_next)`: each instance's loss at `x`
+      `[num_instances]`, and the values and states after the nets' updates.
     """
     with tf.GradientTape(watch_accessed_variables=False) as tape:
       tape.watch(x)
-      fx = self._problem_loss(x, t)
-    gradients = tape.gradient(fx, x)
-    fx = tf.reduce_mean(fx)  # The mean over instances.
+      instance_fx = self._instance_losses(x, t)
+    # Each instance's gradient is that of its own loss.
+    gradients = tape.gradient(instance_fx, x)
     if not self._second_derivatives:
       # As in the original paper: the meta-gradient does not flow through
       # the optimizee's gradients. (Ops such as batch norm would not support
@@ -134,7 +134,7 @@ class UnrolledOptimization:
           x_next[j] = x_next[j] + delta_j
         net_state_next.append(s_next)
       state_next.append(net_state_next)
-    return fx, x_next, state_next
+    return instance_fx, x_next, state_next
 
   def unroll(self):
     """Unrolls `len_unroll` steps from the current values and states.
@@ -208,8 +208,10 @@ class UnrolledOptimization:
     def body(t, fx_array, inputs, x, state):
       inputs = [a.write(t - first, v)
                 for a, v in zip(inputs, self._flat(x, state))]
-      fx, x_next, state_next = self._time_step(x, state, t)
-      return t + 1, fx_array.write(t, fx), inputs, x_next, state_next
+      instance_fx, x_next, state_next = self._time_step(x, state, t)
+      # The mean over instances.
+      fx_array = fx_array.write(t, tf.reduce_mean(instance_fx))
+      return t + 1, fx_array, inputs, x_next, state_next
 
     _, fx_array, inputs, x, state = tf.while_loop(
         cond=lambda t, *_: t < first + num_steps,
@@ -236,14 +238,17 @@ class UnrolledOptimization:
       loss, *final = self.unroll()
     return (loss, tape.gradient(loss, net_variables), *final)
 
-  def assign(self, instance_fx_final, x_final, state_final) -> tf.Tensor:
-    """Stores the results of an unroll as the current values and states;
-    returns the final loss, the mean over instances."""
+  def assign(self, instance_fx_final, x_final, state_final,
+             num_steps: Optional[int] = None) -> tf.Tensor:
+    """Stores the results of an unroll (of `num_steps` steps, by default
+    `len_unroll`) as the current values and states; returns the final loss,
+    the mean over instances."""
     for variable, value in zip(self._problem.x, x_final):
       variable.assign(value)
     tree.map_structure(lambda v, s: v.assign(s), self._state, state_final)
     self.instance_fx.assign(instance_fx_final)
-    self._steps_taken.assign_add(self._len_unroll)
+    self._steps_taken.assign_add(
+        self._len_unroll if num_steps is None else num_steps)
     fx_final = tf.reduce_mean(instance_fx_final)
     self.fx.assign(fx_final)
     return fx_final
@@ -256,6 +261,50 @@ class UnrolledOptimization:
   def update(self) -> tf.Tensor:
     """Unrolls, stores the results, and returns the final loss."""
     return self.assign(*self.unroll()[1:])
+
+  def run(self, num_steps: int):
+    """Runs `num_steps` steps from the current values and states, in one
+    loop with no meta-loss, recording each instance's loss after each step.
+
+    The steps, their data and their losses are those of `num_steps`
+    one-step unrolls (`update` with `len_unroll` 1), to float rounding: the
+    loss after a step is the next step's, at the values it reached, on that
+    step's data.
+
+    Args:
+      num_steps: Number of steps (a positive int).
+
+    Returns:
+      `(losses, instance_fx_final, x_final, state_final)`: `losses`
+      `[num_steps, num_instances]`, row `t` each instance's loss after step
+      `t + 1` (its last row is `instance_fx_final`); the final values and
+      RNN states, as `unroll` returns them.
+    """
+    x = [tf.convert_to_tensor(v) for v in self._problem.x]
+    state = tree.map_structure(tf.convert_to_tensor, self._state)
+
+    def body(t, losses, x, state):
+      instance_fx, x_next, state_next = self._time_step(x, state, t)
+      return t + 1, losses.write(t, instance_fx), x_next, state_next
+
+    # Row t holds the loss at step t's values: row 0, the initial loss, is
+    # dropped, and the loss at the final values is the last row.
+    losses = tf.TensorArray(self._problem.dtype, size=num_steps + 1,
+                            element_shape=[self._problem.num_instances])
+    _, losses, x_final, state_final = tf.while_loop(
+        cond=lambda t, *_: t < num_steps, body=body,
+        loop_vars=(tf.constant(0), losses, x, state),
+        maximum_iterations=num_steps, name="run")
+    instance_fx_final = self._instance_losses(x_final, num_steps)
+    losses = losses.write(num_steps, instance_fx_final).stack()[1:]
+    return losses, instance_fx_final, x_final, state_final
+
+  def run_and_assign(self, num_steps: int) -> tf.Tensor:
+    """`run`, storing its results as `update` does; returns its
+    `losses` `[num_steps, num_instances]`."""
+    losses, *final = self.run(num_steps)
+    self.assign(*final, num_steps=num_steps)
+    return losses
 
   def reset(self):
     """Draws new problem variables, zeroes every RNN state and the step

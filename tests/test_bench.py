@@ -39,6 +39,9 @@ def test_smoke_run_reports_every_field(tmp_path):
   assert result.returncode == 0, result.stderr
   report = json.loads(result.stdout[result.stdout.index("["):])
   assert [r["phase"] for r in report] == ["train", "evaluate"]
+  # An evaluation epoch is one program of all its steps.
+  assert [r["unroll_length"] for r in report] == [2, 4]
+  assert report[1]["evaluation_program"] == "run"
   net_flops = flops.lstm_flops_per_coordinate({"layers": (20, 20)}, 1)
   for r in report:
     assert r["num_coordinates"] == 3 * 1280
@@ -46,7 +49,7 @@ def test_smoke_run_reports_every_field(tmp_path):
     # The rates are those of the median epoch and the analytic count.
     assert r["gflop_per_epoch"] == pytest.approx(flops.epoch_flops(
         3 * 1280, net_flops, 3 * problems.quadratic().forward_flops,
-        r["phase"], 4, 2) / 1e9)
+        r["phase"], 4, r["unroll_length"]) / 1e9)
     assert r["gflop_per_s"] == pytest.approx(
         r["gflop_per_epoch"] / r["epoch_s_median"])
     assert r["epochs_per_s"] == pytest.approx(1 / r["epoch_s_median"])

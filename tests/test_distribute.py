@@ -81,9 +81,12 @@ def _own_instances(strategy, jit_compile):
   assign_replica_values()
   loss = ops.loss()
   fx = ops.update()
-  return {"loss": float(loss), "update": float(fx),
-          "fx": [float(v.numpy()) for v in ops.fx.values],
-          "x": [float(v.numpy()) for v in ops.x[0].values]}
+  result = {"loss": float(loss), "update": float(fx),
+            "fx": [float(v.numpy()) for v in ops.fx.values],
+            "x": [float(v.numpy()) for v in ops.x[0].values]}
+  run = ops.run_steps(2)
+  return dict(result, run=run.numpy().tolist(),
+              x_after_run=[float(v.numpy()) for v in ops.x[0].values])
 
 
 def _meta_training(strategy, num_epochs, seed=1):
@@ -331,7 +334,8 @@ def test_torch_results(jit_compile, cross_device_ops, num_instances,
     pytest.param(False, marks=pytest.mark.slow), True])
 def test_own_instances(jit_compile):
   """Each replica optimizes its own instance; `fx`, `loss()` and `update()`
-  are means over the replicas."""
+  are means over the replicas; `run_steps` returns every replica's losses,
+  replica by replica, and continues each replica's own optimization."""
   result = _run("own_instances", jit_compile=jit_compile)
   len_unroll = 5
   decay = 1 - 2 * SGD_LEARNING_RATE  # x <- x - lr * 2x.
@@ -344,6 +348,13 @@ def test_own_instances(jit_compile):
   assert result["update"] == pytest.approx(np.mean(expected_x ** 2),
                                            rel=1e-5)
   assert result["loss"] == pytest.approx(expected_loss, rel=1e-5)
+  # Two more steps of each replica's instance: [steps, replicas].
+  np.testing.assert_allclose(
+      result["run"],
+      [(x0 * decay ** (len_unroll + 1)) ** 2,
+       (x0 * decay ** (len_unroll + 2)) ** 2], rtol=1e-5)
+  np.testing.assert_allclose(result["x_after_run"],
+                             x0 * decay ** (len_unroll + 2), rtol=1e-5)
 
 
 def test_meta_training():

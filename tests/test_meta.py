@@ -711,3 +711,59 @@ def test_reset_stores_the_loss_at_the_initial_values():
   assert float(ops.step()) != 1.0
   ops.reset()
   assert float(ops.fx.numpy()) == 1.0
+
+
+def _noisy_quadratic():
+  """x in R^5 from uniform values, its loss `||x - noise||^2` on each step's
+  own noise (`optimizee.step_seed`)."""
+  x = tf.Variable(tf.random.uniform([5]), name="x")
+  noise = tf.random.stateless_normal([5], optimizee.step_seed())
+  return tf.reduce_sum(tf.square(x - noise))
+
+
+@pytest.mark.parametrize("jit_compile, rematerialize", [
+    (False, False), (True, False), (False, True)])
+def test_run_steps_are_one_step_updates_bit_for_bit(jit_compile,
+                                                    rematerialize):
+  """`run_steps(n)` takes the steps of n one-step `update()`s, on the same
+  data, and leaves the same values, RNN states and losses (to float
+  rounding: the same ops in another program): the next step after it is
+  the (n + 1)-th update's."""
+  tf.random.set_seed(1)
+  # The default net, with random weights.
+  ops = meta.MetaOptimizer().meta_loss(_noisy_quadratic, 1, num_instances=2,
+                            jit_compile=jit_compile,
+                            rematerialize=rematerialize)
+
+  def reset():
+    tf.random.set_seed(2)
+    ops.reset()
+
+  reset()
+  by_update = []
+  for _ in range(7):
+    ops.update()
+    by_update.append(ops.instance_fx.numpy())
+  final_x = ops.x[1].numpy()
+  reset()
+  losses = ops.run_steps(6)
+  assert losses.shape == [6, 2]
+  np.testing.assert_allclose(losses.numpy(), by_update[:6], rtol=1e-6)
+  np.testing.assert_array_equal(ops.instance_fx.numpy(), losses[-1])
+  assert float(ops.fx.numpy()) == pytest.approx(np.mean(by_update[5]),
+                                                rel=1e-6)
+  np.testing.assert_allclose(ops.run_steps(1).numpy(), [by_update[6]],
+                             rtol=1e-6)
+  np.testing.assert_allclose(ops.x[1].numpy(), final_x, rtol=1e-5)
+  assert len(set(np.ravel(by_update).tolist())) == 14  # All differ.
+
+
+def test_run_steps_builds_one_program_per_number_of_steps():
+  ops = meta.MetaOptimizer(**helpers.linear_net_config()).meta_loss(
+      problems.simple(), 1)
+  assert ops.run_steps.program(3) is ops.run_steps.program(3)
+  assert ops.run_steps.program(3) is not ops.run_steps.program(4)
+  assert ops.run_steps.program(3).name == "run"
+  for size in (0, -1, 2.5, True):
+    with pytest.raises(ValueError, match="must be a positive int"):
+      ops.run_steps(size)

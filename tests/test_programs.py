@@ -45,3 +45,28 @@ def test_a_program_xla_compiles_keeps_xla():
                              jit_compile=True)
   assert float(program()) == 3.0
   assert program.uses_xla
+
+
+@pytest.mark.parametrize("jit_compile", [False, True])
+def test_trace_runs_nothing(jit_compile):
+  calls = tf.Variable(0)
+  program = programs.Program(lambda: calls.assign_add(1), "update",
+                             jit_compile=jit_compile)
+  program.trace()
+  assert int(calls.numpy()) == 0
+  assert int(program()) == 1
+
+
+def test_programs_of_size_are_built_once_each():
+  sizes = []
+
+  def make_program(size):
+    sizes.append(size)
+    return programs.Program(lambda: tf.constant(size), "run",
+                            jit_compile=False)
+
+  of_size = programs.ProgramsOfSize(make_program)
+  assert [int(of_size(n)) for n in (3, 3, 4)] == [3, 3, 4]
+  assert sizes == [3, 4]
+  with pytest.raises(ValueError, match="must be a positive int, got 0"):
+    of_size(0)
