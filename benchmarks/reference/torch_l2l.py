@@ -3,7 +3,7 @@
 """PyTorch reference of one meta-training epoch, for the benchmark only.
 
     python benchmarks/reference/torch_l2l.py --problem=mnist --num_epochs=10 \
-        [--compile] [--json=FILE]
+        [--compile] [--phase=evaluate] [--json=FILE]
 
 An independent implementation of what `bench.py --phases=train` times: an
 epoch draws a new problem instance (new optimizee values, zero LSTM states),
@@ -16,7 +16,10 @@ then runs `num_steps // unroll_length` unrolls. Each unroll takes
 sums the losses f(x_0), ..., f(x_T) (the final one included) into the
 meta-loss, and applies one Adam step of its gradient to the optimizer net.
 The optimizee values and the LSTM states carry over to the next unroll,
-detached. The net is coordinatewise: every coordinate of the optimizee is
+detached. With `--phase=evaluate`, an epoch is what `bench.py
+--phases=evaluate` times: a new instance, then `num_steps` steps of the net
+with no meta-gradient, each loss recorded (the loss at the final values
+included). The net is coordinatewise: every coordinate of the optimizee is
 one row of a single `[num_coordinates, features]` batch through shared
 `nn.LSTMCell`s.
 
@@ -324,10 +327,48 @@ def run_epoch(problem: Problem, net: Callable, optimizer: torch.optim.Optimizer,
   return time.perf_counter() - start, final_loss
 
 
+def run_evaluation_epoch(problem: Problem, net: Callable,
+                         state_factory: Callable[[], LSTMState],
+                         num_steps: int,
+                         device: torch.device) -> Tuple[float, float]:
+  """Runs one evaluation epoch: `num_steps` steps of the net from a new
+  instance, recording every loss, with no meta-gradient.
+
+  Args:
+    problem: The optimizee problem.
+    net: The (possibly compiled) `CoordinatewiseLSTM`.
+    state_factory: Returns the zero `LSTMState`.
+    num_steps: Optimization steps of the epoch.
+    device: The device, synchronized before the clock stops.
+
+  Returns:
+    `(seconds, final_loss)`: the wall-clock time of the epoch and the loss
+    at its final values.
+  """
+  start = time.perf_counter()
+  x = problem.reset()
+  state = state_factory()
+  losses = []
+  for _ in range(num_steps):
+    x = x.detach().requires_grad_()
+    fx = problem.loss(x)
+    [gradient] = torch.autograd.grad(fx, x)
+    losses.append(fx.detach())
+    with torch.no_grad():
+      update, state = net(gradient, state)
+      x = x + update
+  with torch.no_grad():
+    losses.append(problem.loss(x))
+  final_loss = float(losses[-1])  # Also waits for the device.
+  if device.type == "cuda":
+    torch.cuda.synchronize(device)
+  return time.perf_counter() - start, final_loss
+
+
 def _parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
   parser = argparse.ArgumentParser(
       description="PyTorch reference of this repository's meta-training "
-      "epoch (bench.py --phases=train).")
+      "and evaluation epochs (bench.py's phases).")
   parser.add_argument("--problem", choices=("mnist", "quadratic"),
                       default="mnist", help="Problem to time.")
   parser.add_argument("--num_epochs", type=int, default=10,
@@ -338,6 +379,9 @@ def _parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
                       help="Steps per unroll.")
   parser.add_argument("--learning_rate", type=float, default=0.001,
                       help="Adam learning rate of the net (train.py's).")
+  parser.add_argument("--phase", choices=("train", "evaluate"),
+                      default="train", help="Which epoch to time: "
+                      "meta-training or evaluation (bench.py's phases).")
   parser.add_argument("--compile", action="store_true",
                       help="torch.compile the net and the loss function.")
   parser.add_argument("--device", default="cpu",
@@ -365,6 +409,12 @@ def main(argv: Optional[Sequence[str]] = None) -> dict:
   if args.seed is not None:
     torch.manual_seed(args.seed)
   device = torch.device(args.device)
+  if args.compile:
+    # The compiled loss's backward runs with retain_graph=True (the
+    # meta-loss differentiates the same graph again), which buffers donated
+    # to the backward pass forbid in the PyTorch releases that have them.
+    from torch._functorch import config  # pylint: disable=g-import-not-at-top
+    config.donated_buffer = False
   problem_class = {"mnist": MnistMlp, "quadratic": Quadratic}[args.problem]
   problem = problem_class(device, compile_loss=args.compile)
   net = CoordinatewiseLSTM(**problem.net_options).to(device)
@@ -376,6 +426,9 @@ def main(argv: Optional[Sequence[str]] = None) -> dict:
     return net.initial_state(problem.num_coordinates, device)
 
   def epoch():
+    if args.phase == "evaluate":
+      return run_evaluation_epoch(problem, run_net, state_factory,
+                                  args.num_steps, device)
     return run_epoch(problem, run_net, optimizer, state_factory,
                      args.num_steps, args.unroll_length, device)
 
@@ -395,6 +448,7 @@ def main(argv: Optional[Sequence[str]] = None) -> dict:
   result = {
       "impl": "torch.compile" if args.compile else "torch eager",
       "problem": args.problem,
+      "phase": args.phase,
       "epoch_s_median": statistics.median(times),
       "epoch_s_min": min(times),
       "epoch_s_max": max(times),
@@ -403,8 +457,8 @@ def main(argv: Optional[Sequence[str]] = None) -> dict:
       "torch_version": torch.__version__,
       "threads": torch.get_num_threads(),
   }
-  print("torch {} train: {:.3f} s/epoch (min {:.3f}, max {:.3f}), {}".format(
-      args.problem, result["epoch_s_median"], result["epoch_s_min"],
+  print("torch {} {}: {:.3f} s/epoch (min {:.3f}, max {:.3f}), {}".format(
+      args.problem, args.phase, result["epoch_s_median"], result["epoch_s_min"],
       result["epoch_s_max"], mode))
   if args.json == "-":
     json.dump(result, sys.stdout, indent=1)
