@@ -11,7 +11,9 @@ then `num_steps` steps in one program (`MetaLoss.run_steps`), or, with
 `--evaluation_program=update`, as `num_steps` calls of `update()` on one-step
 unrolls (the same steps, a program call each). A warm-up epoch,
 not timed, absorbs tracing and compilation; its duration is reported as
-`compile_s`.
+`compile_s`. Before the epochs, the machine's matrix-product rate is
+measured (`_matmul_peak_gflop_per_s`); each phase reports its achieved
+GFLOP/s as a share of it.
 
     python bench.py --problem=mnist --phases=train --xla=off --profile=prof
 
@@ -29,6 +31,7 @@ import os
 import resource
 import statistics
 import sys
+import timeit
 from typing import Optional
 
 # TensorFlow's C++ start-up messages would bury the report.
@@ -93,6 +96,10 @@ flags.DEFINE_string("profile", None, "Folder for a profiler trace of a few "
 _QUADRATIC_DIMS = 10
 # Epochs run under the profiler with --profile.
 _PROFILED_EPOCHS = 2
+# The matrix-product peak: products per call, matrix size, timed calls.
+_PEAK_MATMULS = 10
+_PEAK_SIZE = 1024
+_PEAK_TIMINGS = 5
 
 
 def _check_flags():
@@ -248,7 +255,8 @@ def _report(result):
         ", max {epoch_s_max:.3f}), {epochs_per_s:.2f} epochs/s, "
         "{coordinate_steps_per_s:.3g} coordinate-steps/s, "
         "{instance_steps_per_s:.3g} instance-steps/s, "
-        "{gflop_per_s:.2f} GFLOP/s of {gflop_per_epoch:.2f} GFLOP/epoch, "
+        "{gflop_per_s:.2f} GFLOP/s of {gflop_per_epoch:.2f} GFLOP/epoch "
+        "({share_of_matmul_peak:.1%} of the matmul peak), "
         "compile {compile_s:.1f} s, peak host {peak_host_mb:.0f} MB, "
         "{device}{xla_label}{remat_label}{net_label}{program_label}".format(
             xla_label=" + XLA" if result["xla"] else "",
@@ -260,6 +268,32 @@ def _report(result):
                 ", random scaling {:g}".format(result["random_scaling"])
                 if result["random_scaling"] else ""),
             **result))
+
+
+def _matmul_peak_gflop_per_s() -> float:
+  """The machine's measured matrix-product rate, GFLOP/s: a chain of
+  `_PEAK_MATMULS` float32 products of `_PEAK_SIZE`-square matrices in one
+  `tf.function`, the median of `_PEAK_TIMINGS` timed calls after a warm-up
+  call, on the default device."""
+  size = _PEAK_SIZE
+  # Entries of variance 1/size keep the chain's values near 1.
+  factor = tf.random.normal([size, size], stddev=size ** -0.5)
+  start = tf.random.normal([size, size])
+
+  @tf.function
+  def chain():
+    product = start
+    for _ in range(_PEAK_MATMULS):
+      product = tf.matmul(product, factor)
+    return product
+
+  chain().numpy()
+  seconds = []
+  for _ in range(_PEAK_TIMINGS):
+    began = timeit.default_timer()
+    chain().numpy()
+    seconds.append(timeit.default_timer() - began)
+  return 2 * size ** 3 * _PEAK_MATMULS / statistics.median(seconds) / 1e9
 
 
 def _cpu_strategy(replicas: int) -> tf.distribute.MirroredStrategy:
@@ -284,8 +318,13 @@ def main(argv):
   device = {"auto": None, "cpu": "/CPU:0", "gpu": "/GPU:0"}[FLAGS.device]
   results = []
   with tf.device(device) if strategy is None else contextlib.nullcontext():
+    peak = _matmul_peak_gflop_per_s()
+    print("matmul peak: {:.0f} GFLOP/s ({} products of {}-square float32 "
+          "matrices)".format(peak, _PEAK_MATMULS, _PEAK_SIZE))
     for phase in FLAGS.phases.split(","):
       result = _benchmark(phase, strategy)
+      result["matmul_peak_gflop_per_s"] = peak
+      result["share_of_matmul_peak"] = result["gflop_per_s"] / peak
       _report(result)
       results.append(result)
   if FLAGS.json == "-":

@@ -58,7 +58,12 @@ def test_smoke_run_reports_every_field(tmp_path):
     assert r["instance_steps_per_s"] == pytest.approx(
         3 * 4 / r["epoch_s_median"])
     assert r["device"] in ("cpu", "gpu")
+    # The achieved rate against the measured peak of matrix products.
+    assert r["matmul_peak_gflop_per_s"] > 0
+    assert r["share_of_matmul_peak"] == pytest.approx(
+        r["gflop_per_s"] / r["matmul_peak_gflop_per_s"])
   assert "quadratic train:" in result.stdout
+  assert "matmul peak: " in result.stdout
   for r in report:
     name = "quadratic_" + r["phase"]
     assert "{}: profiler trace in {}".format(
