@@ -84,6 +84,11 @@ flags.DEFINE_string("net", None, "A learned net in place of the problem's "
 flags.DEFINE_float("random_scaling", 0, "Random parameter scaling of the "
                    "problem during meta-training, as train.py's "
                    "--random_scaling.")
+flags.DEFINE_integer("inter_op_threads", 0, "Threads running independent "
+                     "ops at once (tf.config.threading; 0: TensorFlow's "
+                     "default).")
+flags.DEFINE_integer("intra_op_threads", 0, "Threads inside one op "
+                     "(tf.config.threading; 0: TensorFlow's default).")
 flags.DEFINE_string("data_dir", None, "Data folder of the MNIST and CIFAR "
                     "problems (see README).")
 flags.DEFINE_string("json", None,
@@ -309,9 +314,13 @@ def _cpu_strategy(replicas: int) -> tf.distribute.MirroredStrategy:
 
 def main(argv):
   del argv  # Unused.
-  if FLAGS.cpu_replicas < 0:
-    raise cli.UsageError("--cpu_replicas must be at least 0, got {}.".format(
-        FLAGS.cpu_replicas))
+  for name in ("cpu_replicas", "inter_op_threads", "intra_op_threads"):
+    if FLAGS[name].value < 0:
+      raise cli.UsageError("--{} must be at least 0, got {}.".format(
+          name, FLAGS[name].value))
+  # Before TensorFlow starts its thread pools.
+  tf.config.threading.set_inter_op_parallelism_threads(FLAGS.inter_op_threads)
+  tf.config.threading.set_intra_op_parallelism_threads(FLAGS.intra_op_threads)
   strategy = _cpu_strategy(FLAGS.cpu_replicas) if FLAGS.cpu_replicas else None
   _check_flags()
   logging.set_verbosity(logging.WARNING)

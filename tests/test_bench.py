@@ -126,6 +126,8 @@ BAD_INPUTS = {
                        "--random_scaling must be at least 0"),
     "profile": (["--profile=/nonexistent/profile"],
                 "parent folder does not exist"),
+    "threads": (["--intra_op_threads=-1"],
+                "--intra_op_threads must be at least 0"),
 }
 
 
