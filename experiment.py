@@ -118,7 +118,9 @@ class Run(collections.namedtuple("Run",
     losses: The loss of every instance after every unroll (every step
         with one-step unrolls), `[num_epochs * num_instances, num_unrolls]`
         (epoch-major: the first epoch's instances, then the second's, ...).
-    seconds: The time the epochs took, in seconds (scoring excluded).
+    seconds: The time the epochs took, in seconds (scoring excluded; the
+        first epoch's includes the setup of the program's first call, its
+        XLA compilation with XLA).
     scores: `{"<scorer>_<metric>": [num_epochs * num_instances]}`, each
         instance's final network scored (rows as in `losses`); `{}` without
         scorers.

@@ -76,7 +76,8 @@ def epoch_flops(num_coordinates: int, lstm_flops, loss_flops: float,
   program, `MetaLoss.run_steps`, is one unroll of `num_steps`)."""
   forward, backward = lstm_flops
   # Each unroll evaluates the loss unroll_length + 1 times, each counted
-  # with its gradient.
+  # with its gradient (the last, at the final values, has none: a small
+  # overcount).
   evaluations = num_steps // unroll_length * (unroll_length + 1)
   if phase == "train":
     # The meta-gradient runs the LSTM backward once per step.

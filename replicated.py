@@ -36,8 +36,8 @@ def _compiled(function: Callable[[], Any],
 
 
 class OneDevice:
-  """`loss`, `update`, `step` and `reset` of an unrolled optimization, on
-  one device."""
+  """`loss`, `update`, `step`, `run` and `reset` of an unrolled
+  optimization, on one device."""
 
   def __init__(self, unrolled: unroll.UnrolledOptimization,
                optimizer: Optional[Any] = None):
@@ -76,8 +76,8 @@ class OneDevice:
 
 
 class Replicated:
-  """`loss`, `update`, `step` and `reset` of an unrolled optimization, run
-  on every replica of `strategy`."""
+  """`loss`, `update`, `step`, `run` and `reset` of an unrolled
+  optimization, run on every replica of `strategy`."""
 
   def __init__(self, strategy: tf.distribute.Strategy,
                unrolled: unroll.UnrolledOptimization,

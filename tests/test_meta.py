@@ -723,8 +723,7 @@ def _noisy_quadratic():
 
 @pytest.mark.parametrize("jit_compile, rematerialize", [
     (False, False), (True, False), (False, True)])
-def test_run_steps_are_one_step_updates_bit_for_bit(jit_compile,
-                                                    rematerialize):
+def test_run_steps_are_one_step_updates(jit_compile, rematerialize):
   """`run_steps(n)` takes the steps of n one-step `update()`s, on the same
   data, and leaves the same values, RNN states and losses (to float
   rounding: the same ops in another program): the next step after it is
@@ -732,8 +731,8 @@ def test_run_steps_are_one_step_updates_bit_for_bit(jit_compile,
   tf.random.set_seed(1)
   # The default net, with random weights.
   ops = meta.MetaOptimizer().meta_loss(_noisy_quadratic, 1, num_instances=2,
-                            jit_compile=jit_compile,
-                            rematerialize=rematerialize)
+                                       jit_compile=jit_compile,
+                                       rematerialize=rematerialize)
 
   def reset():
     tf.random.set_seed(2)
