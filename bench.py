@@ -314,10 +314,8 @@ def _cpu_strategy(replicas: int) -> tf.distribute.MirroredStrategy:
 
 def main(argv):
   del argv  # Unused.
-  for name in ("cpu_replicas", "inter_op_threads", "intra_op_threads"):
-    if FLAGS[name].value < 0:
-      raise cli.UsageError("--{} must be at least 0, got {}.".format(
-          name, FLAGS[name].value))
+  cli.check_non_negative_flags(
+      FLAGS, ("cpu_replicas", "inter_op_threads", "intra_op_threads"))
   # Before TensorFlow starts its thread pools.
   tf.config.threading.set_inter_op_parallelism_threads(FLAGS.inter_op_threads)
   tf.config.threading.set_intra_op_parallelism_threads(FLAGS.intra_op_threads)

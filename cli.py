@@ -35,10 +35,19 @@ class UsageError(errors.Error):
 
 def check_positive_flags(flag_values, names: Sequence[str]):
   """Raises `UsageError` unless every integer flag in `names` is at least 1."""
+  _check_flags_at_least(flag_values, names, 1)
+
+
+def check_non_negative_flags(flag_values, names: Sequence[str]):
+  """Raises `UsageError` unless every integer flag in `names` is at least 0."""
+  _check_flags_at_least(flag_values, names, 0)
+
+
+def _check_flags_at_least(flag_values, names: Sequence[str], least: int):
   for name in names:
-    if flag_values[name].value < 1:
-      raise UsageError("--{} must be at least 1, got {}.".format(
-          name, flag_values[name].value))
+    if flag_values[name].value < least:
+      raise UsageError("--{} must be at least {}, got {}.".format(
+          name, least, flag_values[name].value))
 
 
 def check_problem_flag(problem_name: str):

@@ -107,9 +107,7 @@ def main(argv):
   del argv  # Unused.
   cli.check_positive_flags(FLAGS, ["num_instances", "num_tuning_instances",
                                    "speed_steps", "speed_rounds"])
-  if FLAGS.max_extensions < 0:
-    raise cli.UsageError("--max_extensions must be at least 0, got {}."
-                         .format(FLAGS.max_extensions))
+  cli.check_non_negative_flags(FLAGS, ["max_extensions"])
   selected = _selected_tasks()
   paths = _check_paths(FLAGS.paths)
   cli.check_parent_folder(FLAGS.output_dir, "output_dir")
