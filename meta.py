@@ -57,6 +57,14 @@ class MetaStep(collections.namedtuple("MetaStep",
   """What `meta_minimize` returns; `instance_fx` as in `MetaLoss`."""
 
 
+def _check_positive_int(value, name: str):
+  """Raises `ValueError` unless `value` is a Python int (not a bool) of at
+  least 1."""
+  if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+    raise ValueError("{} must be a positive integer, got {!r}.".format(
+        name, value))
+
+
 def _with_attributes(ops, **attributes):
   """`ops` (a `MetaLoss` or `MetaStep`) with `attributes` set on it."""
   for name, value in attributes.items():
@@ -337,14 +345,8 @@ class MetaOptimizer:
       raise RuntimeError("meta_loss and meta_minimize run their programs on "
                          "every replica; call them inside strategy.scope(), "
                          "not inside strategy.run.")
-    if (not isinstance(len_unroll, int) or isinstance(len_unroll, bool) or
-        len_unroll < 1):
-      raise ValueError("len_unroll must be a positive integer, got {!r}."
-                       .format(len_unroll))
-    if (not isinstance(num_instances, int) or isinstance(num_instances, bool)
-        or num_instances < 1):
-      raise ValueError("num_instances must be a positive integer, got {!r}."
-                       .format(num_instances))
+    _check_positive_int(len_unroll, "len_unroll")
+    _check_positive_int(num_instances, "num_instances")
     if num_instances > 1:
       net_assignments = optimizee.instance_assignments(net_assignments,
                                                        num_instances)

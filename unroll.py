@@ -145,9 +145,13 @@ class UnrolledOptimization:
       instance's loss at the final values `[num_instances]`, the final values
       and the final RNN states.
     """
-    x = [tf.convert_to_tensor(v) for v in self._problem.x]
-    state = tree.map_structure(tf.convert_to_tensor, self._state)
-    return self._unroll_from(x, state)
+    return self._unroll_from(*self._current_values_and_states())
+
+  def _current_values_and_states(self):
+    """The optimizee's current values and the nets' RNN states, as
+    tensors."""
+    return ([tf.convert_to_tensor(v) for v in self._problem.x],
+            tree.map_structure(tf.convert_to_tensor, self._state))
 
   def _unroll_from(self, x, state):
     """`unroll` from values `x` and RNN states `state` (tensors)."""
@@ -280,8 +284,7 @@ class UnrolledOptimization:
       `t + 1` (its last row is `instance_fx_final`); the final values and
       RNN states, as `unroll` returns them.
     """
-    x = [tf.convert_to_tensor(v) for v in self._problem.x]
-    state = tree.map_structure(tf.convert_to_tensor, self._state)
+    x, state = self._current_values_and_states()
 
     def body(t, losses, x, state):
       instance_fx, x_next, state_next = self._time_step(x, state, t)
